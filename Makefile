@@ -1,0 +1,47 @@
+# The index of the project: every way to build, check and measure it.
+# `make help` lists the targets.
+
+GO       ?= go
+BIN      ?= bin/ownerbot
+FUZZTIME ?= 30s
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+LDFLAGS  := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+
+# Fuzz targets, as package:target.
+FUZZ_TARGETS := ./internal/codeowners:FuzzParse ./internal/codeowners:FuzzMatch \
+	./internal/owners:FuzzOwnersYAML ./internal/runbook:FuzzRunbook ./internal/exception:FuzzExceptions \
+	./internal/snapshot:FuzzParseIndexPaths
+
+.PHONY: help build test lint fuzz bench demo golden
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+
+build: ## build bin/ownerbot, stamped with the git version
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/bot
+
+test: ## every test, with the race detector (the README's test command)
+	$(GO) test -race ./...
+
+lint: ## gofmt, go vet and go mod tidy must have nothing to say
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+		if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) mod tidy -diff
+
+fuzz: ## run every fuzz target for FUZZTIME each (FUZZTIME=10s make fuzz)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$name in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s $$pkg; \
+	done
+
+bench: ## the benchmarks behind the README's figures
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+demo: ## ownerbot on the bundled example monorepo
+	$(GO) run ./cmd/bot check --repo examples/acme --fail-on never
+
+golden: ## rewrite golden files from the current output (review the diff!)
+	$(GO) test ./... -update

@@ -1,0 +1,4 @@
+package api
+
+// Handle accepts a payment.
+func Handle() {}

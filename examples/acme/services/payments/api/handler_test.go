@@ -1,0 +1,5 @@
+package api
+
+import "testing"
+
+func TestHandle(t *testing.T) { Handle() }

@@ -1,0 +1,273 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/ownerbot/ownerbot/internal/codeowners"
+	"github.com/ownerbot/ownerbot/internal/owners"
+	"github.com/ownerbot/ownerbot/internal/policy"
+	"github.com/ownerbot/ownerbot/internal/runbook"
+)
+
+type explainOptions struct {
+	repo   string
+	ref    string
+	format string
+	now    string
+}
+
+func runExplain(ctx context.Context, stdio IO, _ Build, args []string) error {
+	var opts explainOptions
+	fs := newFlags("explain", "explain [--repo DIR] [--ref REF] [--format text|json] [--now YYYY-MM-DD] PATH...", stdio.Stdout)
+	fs.StringVar(&opts.repo, "repo", ".", "the repository checkout")
+	fs.StringVar(&opts.ref, "ref", "", "explain as of this commit, branch or tag, as committed")
+	fs.StringVar(&opts.format, "format", "text", "output format: text or json")
+	fs.StringVar(&opts.now, "now", "", "explain as of this day, YYYY-MM-DD (default today)")
+	paths, err := fs.parse(args)
+	if err != nil {
+		return err
+	}
+	if len(paths) == 0 {
+		return usagef("name a path to explain")
+	}
+	if err := oneOf("format", opts.format, "text", "json"); err != nil {
+		return err
+	}
+	res, now, err := evaluate(opts.repo, opts.ref, opts.now)
+	if err != nil {
+		return err
+	}
+	if res.Ruleset != nil {
+		warnSkipped(stdio.Stderr, res.Ruleset, res.CODEOWNERS)
+	}
+
+	var explanations []explanation
+	for _, p := range paths {
+		explanations = append(explanations, explain(res, p, now))
+	}
+	out := bufio.NewWriter(stdio.Stdout)
+	if opts.format == "json" {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(explanations); err != nil {
+			return err
+		}
+		return out.Flush()
+	}
+	for i, e := range explanations {
+		if i > 0 {
+			fmt.Fprintln(out)
+		}
+		e.writeText(out)
+	}
+	return out.Flush()
+}
+
+// parseNow reads --now, defaulting to today in UTC.
+func parseNow(s string) (time.Time, error) {
+	if s == "" {
+		y, m, d := time.Now().UTC().Date()
+		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
+	}
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return time.Time{}, usagef("--now must be a date written YYYY-MM-DD, not %q", s)
+	}
+	return t, nil
+}
+
+// An explanation says who owns a path and why: which CODEOWNERS line decides
+// it and which matched too but lost, which unit holds it and what that unit
+// declares, and the problems found at the path.
+type explanation struct {
+	Path       string       `json:"path"`
+	CODEOWNERS string       `json:"codeowners"` // the file GitHub uses, "" when none
+	Owners     []string     `json:"owners"`
+	DecidedBy  *lineMatch   `json:"decided_by"` // nil when no line matches
+	Overridden []lineMatch  `json:"overridden"` // earlier matching lines, last first
+	Unit       *unitSummary `json:"unit"`       // nil when no OWNERS.yaml holds the path
+	Exceptions []string     `json:"exceptions"` // active exceptions that cover the path
+	Findings   []string     `json:"findings"`   // problems reported at this path
+}
+
+type lineMatch struct {
+	Line    int      `json:"line"`
+	Pattern string   `json:"pattern"`
+	Owners  []string `json:"owners"`
+}
+
+type unitSummary struct {
+	Name       string   `json:"name"`
+	File       string   `json:"file"`
+	Owner      string   `json:"owner"`
+	Approvers  []string `json:"approvers"`
+	Tier       int      `json:"tier"`
+	Lifecycle  string   `json:"lifecycle"`
+	Contact    []string `json:"contact"`
+	Oncall     string   `json:"oncall"`
+	Escalation []string `json:"escalation"`
+	Review     string   `json:"review"`
+	Runbooks   []string `json:"runbooks"` // each with its owner and state
+}
+
+func explain(res *policy.Result, p string, now time.Time) explanation {
+	clean := cleanPath(p)
+	e := explanation{Path: p, CODEOWNERS: res.CODEOWNERS, Owners: []string{}, Overridden: []lineMatch{}, Exceptions: []string{}, Findings: []string{}}
+	if res.Ruleset != nil {
+		matches := res.Ruleset.MatchAll(clean)
+		for i := len(matches) - 1; i >= 0; i-- {
+			m := match(matches[i])
+			if e.DecidedBy == nil {
+				e.DecidedBy = &m
+				e.Owners = m.Owners
+				continue
+			}
+			e.Overridden = append(e.Overridden, m)
+		}
+	}
+	if u := res.Units.UnitOf(clean); u != nil {
+		e.Unit = summarizeUnit(u, now)
+		for _, r := range res.Runbooks[u] {
+			e.Unit.Runbooks = append(e.Unit.Runbooks, runbookText(r))
+		}
+	}
+	for _, x := range res.Exceptions.Applying(clean, now) {
+		e.Exceptions = append(e.Exceptions, fmt.Sprintf("%s waives %s until %s: %s (%s:%d; its approval is verified by the ownerbot App)",
+			x.ID, x.Rule, x.Expires.Format("2006-01-02"), x.Reason, x.File, x.Line))
+	}
+	for _, f := range res.Findings {
+		if f.Path == clean {
+			pos := ""
+			if f.Line > 0 {
+				pos = fmt.Sprintf("line %d: ", f.Line)
+			}
+			waived := ""
+			if f.ExceptedBy != "" {
+				waived = " (waived by " + f.ExceptedBy + ")"
+			}
+			e.Findings = append(e.Findings, fmt.Sprintf("%s %s%s [%s]%s", f.Severity, pos, f.Message, f.Rule, waived))
+		}
+	}
+	return e
+}
+
+func runbookText(r *policy.UnitRunbook) string {
+	st := r.Status
+	switch st.State {
+	case runbook.Invalid:
+		return fmt.Sprintf("%s (%s): invalid, %s", r.Path, r.Owner, st.Reason)
+	case runbook.Overdue:
+		return fmt.Sprintf("%s (%s): overdue since %s", r.Path, r.Owner, st.Due.Format("2006-01-02"))
+	case runbook.DueSoon:
+		return fmt.Sprintf("%s (%s): due soon, on %s", r.Path, r.Owner, st.Due.Format("2006-01-02"))
+	}
+	return fmt.Sprintf("%s (%s): current, due %s", r.Path, r.Owner, st.Due.Format("2006-01-02"))
+}
+
+func match(r *codeowners.Rule) lineMatch {
+	return lineMatch{Line: r.Line, Pattern: r.Pattern, Owners: r.OwnerNames()}
+}
+
+func summarizeUnit(u *owners.Unit, now time.Time) *unitSummary {
+	s := &unitSummary{
+		Name: u.Name(), File: u.File.Path, Owner: u.Owner, Approvers: u.Approvers,
+		Tier: u.Tier, Lifecycle: u.Lifecycle, Contact: []string{}, Escalation: []string{}, Runbooks: []string{},
+	}
+	if u.Contact.Slack != "" {
+		s.Contact = append(s.Contact, "slack "+u.Contact.Slack)
+	}
+	if u.Contact.Email != "" {
+		s.Contact = append(s.Contact, "email "+u.Contact.Email)
+	}
+	if u.Oncall.URL != "" || u.Oncall.Provider != "" {
+		s.Oncall = strings.TrimSpace(u.Oncall.Provider + " " + u.Oncall.URL)
+	}
+	for _, step := range u.Escalation {
+		to := step.To
+		if to == owners.Parent {
+			to = "the parent unit's owner"
+			if u.Parent != nil {
+				to += " (" + u.Parent.Owner + ")"
+			}
+		}
+		s.Escalation = append(s.Escalation, fmt.Sprintf("after %s: %s", step.After, to))
+	}
+	if last := u.File.Review.LastReviewed; last.IsZero() {
+		s.Review = fmt.Sprintf("never reviewed (every %s)", u.ReviewInterval)
+	} else {
+		due := last.AddDate(0, 0, u.ReviewInterval.Days)
+		state := "due"
+		if due.Before(now) {
+			state = "overdue since"
+		}
+		s.Review = fmt.Sprintf("last %s, every %s, %s %s", last.Format("2006-01-02"), u.ReviewInterval, state, due.Format("2006-01-02"))
+	}
+	return s
+}
+
+func (e explanation) writeText(w io.Writer) {
+	fmt.Fprintf(w, "%s\n", e.Path)
+	row := func(label, format string, args ...any) {
+		fmt.Fprintf(w, "  %-13s %s\n", label, fmt.Sprintf(format, args...))
+	}
+	// rows prints a list under one label, written on its first line only.
+	rows := func(label string, items []string) {
+		for i, item := range items {
+			if i > 0 {
+				label = ""
+			}
+			row(label, "%s", item)
+		}
+	}
+	switch {
+	case e.CODEOWNERS == "":
+		row("owners", "none: the repository has no CODEOWNERS file")
+	case e.DecidedBy == nil:
+		row("owners", "none: no line of %s matches", e.CODEOWNERS)
+	case len(e.Owners) == 0:
+		row("owners", "none: line %d has no owners, which un-owns the path", e.DecidedBy.Line)
+	default:
+		row("owners", "%s", strings.Join(e.Owners, " "))
+	}
+	if e.DecidedBy != nil {
+		row("decided by", "%s:%d  %s", e.CODEOWNERS, e.DecidedBy.Line, e.DecidedBy.text())
+	}
+	overridden := make([]string, len(e.Overridden))
+	for i, m := range e.Overridden {
+		overridden[i] = fmt.Sprintf("%s:%d  %s", e.CODEOWNERS, m.Line, m.text())
+	}
+	rows("overrides", overridden)
+	if u := e.Unit; u != nil {
+		row("unit", "%s (%s)", u.Name, u.File)
+		row("  owner", "%s", u.Owner)
+		row("  approvers", "%s", strings.Join(u.Approvers, " "))
+		row("  tier", "%d, %s", u.Tier, u.Lifecycle)
+		if len(u.Contact) > 0 {
+			row("  contact", "%s", strings.Join(u.Contact, ", "))
+		}
+		if u.Oncall != "" {
+			row("  on-call", "%s", u.Oncall)
+		}
+		rows("  escalation", u.Escalation)
+		row("  review", "%s", u.Review)
+		rows("  runbooks", u.Runbooks)
+	} else {
+		row("unit", "none: no OWNERS.yaml at or above this path")
+	}
+	rows("exceptions", e.Exceptions)
+	rows("problems", e.Findings)
+}
+
+func (m lineMatch) text() string {
+	if len(m.Owners) == 0 {
+		return m.Pattern + "  (no owners)"
+	}
+	return m.Pattern + "  " + strings.Join(m.Owners, " ")
+}

@@ -1,0 +1,116 @@
+// Package datasettest loads the shared material that lives beside the
+// repository in ../shared (real CODEOWNERS datasets, schemas), for tests and
+// benchmarks. It is third-party data and never copied into the repository:
+// where it is absent (a user's own clone), callers skip with a message.
+package datasettest
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// A Dataset is one real repository's CODEOWNERS file and file list.
+type Dataset struct {
+	Name       string
+	Dir        string
+	CODEOWNERS []byte
+	Files      []string
+	// Expected maps each file to the owners hmarr/codeowners v1.2.1 gave it
+	// (a third-party answer, not GitHub's), space-separated.
+	Expected map[string]string
+}
+
+// Negative names datasets that are not GitHub CODEOWNERS files.
+var Negative = map[string]string{
+	"gitlabhq__gitlab-runner": "GitLab syntax (sections, nested groups), not GitHub's",
+}
+
+// Root returns ../shared/datasets relative to the module root, or skips tb.
+func Root(tb testing.TB) string {
+	tb.Helper()
+	return Shared(tb, "datasets")
+}
+
+// Shared returns ../shared/<name> relative to the module root, or skips tb
+// with a message saying where it looked.
+func Shared(tb testing.TB, name string) string {
+	tb.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			tb.Skip("no go.mod above the working directory; cannot find ../shared/datasets")
+		}
+		dir = parent
+	}
+	root := filepath.Join(dir, "..", "shared", name)
+	if _, err := os.Stat(root); err != nil {
+		tb.Skipf("shared data not found at %s (it sits beside the repository in CI): %v", root, err)
+	}
+	return root
+}
+
+// Names lists the datasets, sorted.
+func Names(tb testing.TB) []string {
+	tb.Helper()
+	entries, err := os.ReadDir(Root(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		if e.IsDir() {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Load reads one dataset.
+func Load(tb testing.TB, name string) *Dataset {
+	tb.Helper()
+	dir := filepath.Join(Root(tb), name)
+	ds := &Dataset{Name: name, Dir: dir, Expected: map[string]string{}}
+	var err error
+	if ds.CODEOWNERS, err = os.ReadFile(filepath.Join(dir, "CODEOWNERS")); err != nil {
+		tb.Fatal(err)
+	}
+	files, err := os.ReadFile(filepath.Join(dir, "files.txt"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ds.Files = lines(files)
+	expected, err := os.ReadFile(filepath.Join(dir, "expected-hmarr.tsv"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, l := range lines(expected) {
+		path, owners, _ := strings.Cut(l, "\t")
+		ds.Expected[path] = owners
+	}
+	return ds
+}
+
+func lines(data []byte) []string {
+	var out []string
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	for sc.Scan() {
+		if l := sc.Text(); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}

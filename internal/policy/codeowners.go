@@ -1,0 +1,87 @@
+package policy
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ownerbot/ownerbot/internal/codeowners"
+)
+
+func checkCodeowners(tree Tree, res *Result) error {
+	found, err := codeowners.Locate(tree)
+	if err != nil {
+		return fmt.Errorf("look for CODEOWNERS: %w", err)
+	}
+	if len(found) == 0 {
+		res.Findings = append(res.Findings, finding(CodeownersMissing, codeowners.Locations[0], 0, 0,
+			"no CODEOWNERS file in .github/, the root or docs/: no file has an owner", ""))
+		res.Coverage = codeowners.Coverage{Files: len(tree.Paths())}
+		return nil
+	}
+	res.CODEOWNERS = found[0]
+	for _, other := range found[1:] {
+		res.Findings = append(res.Findings, finding(CodeownersMultiple, other, 0, 0,
+			fmt.Sprintf("GitHub reads %s and ignores this file", found[0]),
+			fmt.Sprintf("move what this file should say into %s and delete it", found[0])))
+	}
+	f, err := tree.Open(found[0])
+	if err != nil {
+		return fmt.Errorf("read %s: %w", found[0], err)
+	}
+	rs, err := codeowners.ReadRuleset(f)
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("read %s: %w", found[0], err)
+	}
+	res.Ruleset = rs
+	path := found[0]
+	if rs.TooLarge {
+		res.Findings = append(res.Findings, finding(CodeownersTooLarge, path, 0, 0,
+			fmt.Sprintf("the file is %s; GitHub ignores a CODEOWNERS file of 3 MiB or more, so no file has an owner", sizeText(rs.Size)), ""))
+	}
+	for _, p := range rs.Problems {
+		rule := CodeownersSyntax
+		if p.Kind == codeowners.KindInvalidOwner {
+			rule = CodeownersInvalidOwner
+		}
+		res.Findings = append(res.Findings, finding(rule, path, p.Line, p.Column, p.Kind+": "+p.Message, p.Suggestion))
+	}
+
+	cov := rs.Cover(tree.Paths())
+	res.Coverage = cov
+	dups := rs.Duplicates()
+	for i := range rs.Rules {
+		r := &rs.Rules[i]
+		rc := cov.Rules[i]
+		pattern := "`" + r.Pattern + "`"
+		switch j, dup := dups[i]; {
+		case dup:
+			res.Findings = append(res.Findings, finding(CodeownersDuplicate, path, r.Line, r.Column,
+				fmt.Sprintf("pattern %s appears again on line %d, which wins wherever both match, so this line decides nothing", pattern, rs.Rules[j].Line),
+				fmt.Sprintf("merge the owners into line %d and delete this line", rs.Rules[j].Line)))
+		case rc.Matched == 0:
+			res.Findings = append(res.Findings, finding(CodeownersNoMatch, path, r.Line, r.Column,
+				fmt.Sprintf("pattern %s matches no file in the repository", pattern), ""))
+		case rc.Decided == 0:
+			lines := make([]string, len(rc.Overriders))
+			for k, o := range rc.Overriders {
+				lines[k] = fmt.Sprint(rs.Rules[o].Line)
+			}
+			res.Findings = append(res.Findings, finding(CodeownersShadowed, path, r.Line, r.Column,
+				fmt.Sprintf("pattern %s matches %s, but later lines decide all of them (line %s)", pattern, plural(rc.Matched, "file"), strings.Join(lines, ", ")), ""))
+		}
+	}
+	for _, g := range cov.Unowned {
+		gpath, msg := g.Path, "no line gives this file an owner"
+		switch {
+		case g.Path == "":
+			gpath, msg = ".", fmt.Sprintf("no line gives any of the %s an owner", plural(g.Files, "file"))
+		case g.Files == 1 && strings.HasSuffix(g.Path, "/"):
+			msg = "no line gives the only file in this directory an owner"
+		case strings.HasSuffix(g.Path, "/"):
+			msg = fmt.Sprintf("no line gives any of the %s in this directory an owner", plural(g.Files, "file"))
+		}
+		res.Findings = append(res.Findings, finding(CodeownersUnowned, gpath, 0, 0, msg, ""))
+	}
+	return nil
+}

@@ -1,0 +1,236 @@
+package policy
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"io/fs"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ownerbot/ownerbot/internal/codeowners"
+	"github.com/ownerbot/ownerbot/internal/config"
+	"github.com/ownerbot/ownerbot/internal/exception"
+	"github.com/ownerbot/ownerbot/internal/owners"
+)
+
+// A Finding is one problem: which rule, how bad, where, and what to do.
+type Finding struct {
+	Rule     string
+	Severity Severity
+	Path     string // repository-relative; a directory ends in "/", "." is the whole tree
+	Line     int    // 1-based, 0 when the finding is not about a line
+	Column   int    // 1-based, 0 when unknown
+	Message  string
+	Remedy   string
+	// Unit is the ownership unit holding Path (from OWNERS.yaml), when known.
+	Unit string
+	// Owners are who is expected to act: the CODEOWNERS owners of Path, or
+	// the owner of its unit when CODEOWNERS names none.
+	Owners []string
+	// ExceptedBy is the id of the exception that waives the finding, if any.
+	ExceptedBy string
+}
+
+// A Tree is what evaluation needs of a repository: its file paths, sorted, and
+// a way to read them.
+type Tree interface {
+	fs.FS
+	Paths() []string
+}
+
+// A Skip is a rule that was not evaluated, and why.
+type Skip struct {
+	Rule   string
+	Reason string
+}
+
+// Options are the inputs of an evaluation besides the tree.
+type Options struct {
+	// Now is the day the evaluation is for: reviews and exceptions are due
+	// or expired relative to it. The pure core never reads the clock.
+	Now time.Time
+	// Config overrides the tree's .github/ownerbot.yaml when set.
+	Config *config.Config
+	// History returns when each of paths was last changed (from git), for
+	// the paths that need it: an exception's length runs from its merge, and
+	// a runbook without a review date shows its last commit as context. It
+	// is called at most once. Without it, lengths run from Now.
+	History func(paths []string) (map[string]time.Time, error)
+}
+
+// A Result is the evaluation of one tree.
+type Result struct {
+	Findings []Finding // sorted by path, line, column, rule
+	// CODEOWNERS is the path of the file GitHub uses, "" when there is none.
+	CODEOWNERS string
+	Ruleset    *codeowners.Ruleset // nil when there is no CODEOWNERS file
+	Coverage   codeowners.Coverage
+	Units      *owners.Tree
+	Runbooks   map[*owners.Unit][]*UnitRunbook
+	Exceptions *exception.Set // nil when the repository has none
+	Config     config.Config
+	Skipped    []Skip
+}
+
+// Count returns how many findings are at or above a severity and not waived
+// by an exception.
+func (r *Result) Count(atLeast Severity) int {
+	n := 0
+	for _, f := range r.Findings {
+		if f.Severity >= atLeast && f.ExceptedBy == "" {
+			n++
+		}
+	}
+	return n
+}
+
+// Evaluate checks a tree against the rule catalogue. Rules that need GitHub
+// are listed in Skipped. It fails only when the tree cannot be read; every
+// problem with the files themselves is a finding.
+func Evaluate(tree Tree, opts Options) (*Result, error) {
+	res := &Result{}
+	if err := loadConfig(tree, opts, res); err != nil {
+		return nil, err
+	}
+	tree = ignoring(tree, res.Config.Ignore)
+	if err := checkCodeowners(tree, res); err != nil {
+		return nil, err
+	}
+	if err := checkUnits(tree, opts.Now, res); err != nil {
+		return nil, err
+	}
+	if err := findRunbooks(tree, res); err != nil {
+		return nil, err
+	}
+	// One question to history for every path that needs a date.
+	var lastChanged map[string]time.Time
+	if wanted := historyWanted(tree, res); opts.History != nil && len(wanted) > 0 {
+		var err error
+		if lastChanged, err = opts.History(wanted); err != nil {
+			return nil, fmt.Errorf("read history: %w", err)
+		}
+	}
+	if err := checkRunbooks(tree, opts.Now, lastChanged, res); err != nil {
+		return nil, err
+	}
+	// Exceptions come last: they waive what the other checks found.
+	if err := checkExceptions(tree, opts.Now, lastChanged, res); err != nil {
+		return nil, err
+	}
+	for _, r := range catalogue {
+		if r.NeedsGitHub && res.Config.Severities[r.ID] != config.Off {
+			res.Skipped = append(res.Skipped, Skip{r.ID, "needs GitHub"})
+		}
+	}
+	res.finish()
+	return res, nil
+}
+
+// finish applies configured severities and names the unit and owners of
+// every finding, then sorts them.
+func (res *Result) finish() {
+	kept := res.Findings[:0]
+	for _, f := range res.Findings {
+		switch sev := res.Config.Severities[f.Rule]; sev {
+		case "":
+		case config.Off:
+			continue
+		default:
+			f.Severity, _ = ParseSeverity(sev)
+		}
+		var unit *owners.Unit
+		if res.Units != nil {
+			unit = res.Units.UnitOf(f.Path)
+		}
+		if unit != nil {
+			f.Unit = unit.Name()
+		}
+		if f.Owners == nil && res.Ruleset != nil && f.Path != "." && !strings.HasSuffix(f.Path, "/") {
+			if r := res.Ruleset.Match(f.Path); r != nil {
+				f.Owners = r.OwnerNames()
+			}
+		}
+		if len(f.Owners) == 0 && unit != nil && unit.Owner != "" {
+			f.Owners = []string{unit.Owner}
+		}
+		kept = append(kept, f)
+	}
+	res.Findings = kept
+	slices.SortStableFunc(res.Findings, func(a, b Finding) int {
+		return cmp.Or(strings.Compare(a.Path, b.Path), cmp.Compare(a.Line, b.Line),
+			cmp.Compare(a.Column, b.Column), strings.Compare(a.Rule, b.Rule))
+	})
+}
+
+// ignoring hides the paths that match the configured ignore patterns.
+func ignoring(tree Tree, patterns []string) Tree {
+	if len(patterns) == 0 {
+		return tree
+	}
+	var lines strings.Builder
+	for _, p := range patterns {
+		lines.WriteString(p + " @ignored\n")
+	}
+	rs := codeowners.Parse([]byte(lines.String()))
+	var kept []string
+	for _, p := range tree.Paths() {
+		if rs.Match(p) == nil {
+			kept = append(kept, p)
+		}
+	}
+	return filtered{tree, kept}
+}
+
+// filtered is a tree with fewer paths; reading is unchanged.
+type filtered struct {
+	Tree
+	paths []string
+}
+
+func (f filtered) Paths() []string { return f.paths }
+
+func loadConfig(tree Tree, opts Options, res *Result) error {
+	if opts.Config != nil {
+		res.Config = *opts.Config
+		return nil
+	}
+	data, err := fs.ReadFile(tree, config.Path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		res.Config = config.Default()
+		return nil
+	case err != nil:
+		return fmt.Errorf("read %s: %w", config.Path, err)
+	}
+	cfg, problems := config.Parse(data, func(id string) bool { _, ok := Lookup(id); return ok })
+	res.Config = cfg
+	for _, p := range problems {
+		res.Findings = append(res.Findings, finding(ConfigInvalid, config.Path, p.Line, p.Column, p.Message, ""))
+	}
+	return nil
+}
+
+// finding fills in a finding's severity and remedy from the catalogue.
+func finding(rule, path string, line, col int, msg, remedy string) Finding {
+	r, ok := Lookup(rule)
+	if !ok {
+		panic("policy: rule missing from the catalogue: " + rule)
+	}
+	if remedy == "" {
+		remedy = r.Remedy
+	}
+	return Finding{Rule: rule, Severity: r.Severity, Path: path, Line: line, Column: col, Message: msg, Remedy: remedy}
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+func sizeText(n int) string {
+	return fmt.Sprintf("%.2f MiB (%d bytes)", float64(n)/(1<<20), n)
+}

@@ -1,0 +1,95 @@
+package policy
+
+import (
+	"fmt"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/ownerbot/ownerbot/internal/exception"
+)
+
+// checkExceptions reads every OWNERS_EXCEPTIONS.yaml, reports entries that
+// are invalid, too long or about to expire, and marks the findings that an
+// active entry waives. It runs after every other check, on their findings.
+//
+// Approval cannot be checked without GitHub: locally an entry applies, and
+// reports say its approval is verified by the App (exception.unapproved).
+func checkExceptions(tree Tree, now time.Time, since map[string]time.Time, res *Result) error {
+	var files []*exception.File
+	known := func(id string) bool { _, ok := Lookup(id); return ok }
+	for _, p := range tree.Paths() {
+		if path.Base(p) != exception.FileName {
+			continue
+		}
+		data, err := readBounded(tree, p, exception.MaxSize)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", p, err)
+		}
+		f, problems := exception.Parse(p, data, known)
+		for _, pr := range problems {
+			res.Findings = append(res.Findings, finding(ExceptionInvalid, p, pr.Line, pr.Column, pr.Message, ""))
+		}
+		files = append(files, f)
+	}
+	if len(files) == 0 {
+		return nil
+	}
+	var unitDirs []string
+	for _, u := range res.Units.Units() {
+		unitDirs = append(unitDirs, u.Dir())
+	}
+	set, problems := exception.NewSet(files, unitDirs)
+	res.Exceptions = set
+	for _, pr := range problems {
+		res.Findings = append(res.Findings, finding(ExceptionInvalid, pr.Path, pr.Line, pr.Column, pr.Message, ""))
+	}
+
+	// An entry that lasts longer than allowed waives nothing (fail closed).
+	tooLong := map[*exception.Entry]bool{}
+	for _, f := range files {
+		start, ok := since[f.Path]
+		if !ok {
+			start = now // no history: judge the expiry from today
+		}
+		for _, e := range f.Entries {
+			if !e.Valid {
+				continue
+			}
+			max := res.Config.MaxDuration(e.Rule)
+			if e.TooLong(start, max) {
+				tooLong[e] = true
+				res.Findings = append(res.Findings, finding(ExceptionTooLong, f.Path, e.Line, e.Column,
+					fmt.Sprintf("%s expires on %s, more than %d days after %s (the most allowed for %s), so it waives nothing",
+						e.ID, e.Expires.Format("2006-01-02"), max.Days, start.Format("2006-01-02"), e.Rule),
+					fmt.Sprintf("set expires to %s or earlier, or raise exceptions.max_duration for %s in .github/ownerbot.yaml", start.AddDate(0, 0, max.Days).Format("2006-01-02"), e.Rule)))
+				continue
+			}
+			if e.Status(now) == exception.Expiring {
+				res.Findings = append(res.Findings, finding(ExceptionExpiring, f.Path, e.Line, e.Column,
+					fmt.Sprintf("%s (%s) expires on %s, in %s; then the findings it waives count again",
+						e.ID, e.Rule, e.Expires.Format("2006-01-02"), plural(e.DaysLeft(now), "day")), ""))
+			}
+		}
+	}
+
+	for i := range res.Findings {
+		f := &res.Findings[i]
+		if strings.HasPrefix(f.Rule, "exception.") {
+			continue // an exception cannot waive what is wrong with exceptions
+		}
+		for _, e := range set.Waivers(f.Rule, f.Path, now) {
+			if !tooLong[e] {
+				f.ExceptedBy = e.ID
+				break
+			}
+		}
+		if f.ExceptedBy != "" {
+			continue
+		}
+		if ended := set.Expired(f.Rule, f.Path, now); len(ended) > 0 {
+			f.Message += fmt.Sprintf(" (exception %s expired on %s)", ended[0].ID, ended[0].Expires.Format("2006-01-02"))
+		}
+	}
+	return nil
+}

@@ -1,0 +1,205 @@
+// Package snapshot gives the rest of ownerbot a repository tree to read: the
+// paths of its files, their contents and when each last changed, from a git
+// commit, a git checkout or a plain directory.
+package snapshot
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/go-git/go-git/v5/plumbing"
+)
+
+// Source says where a tree's list of files came from.
+type Source string
+
+// The sources of a tree's file list.
+const (
+	// GitIndex lists the files git tracks (the index, so staged changes
+	// count), which leaves out build output and other untracked files.
+	GitIndex Source = "git index"
+	// GitCommit lists the files of a commit's tree, as git ls-tree -r does.
+	GitCommit Source = "git commit"
+	// Directory lists every file below the directory, except .git.
+	Directory Source = "directory"
+)
+
+// Errors that callers may want to tell apart, to word a message or choose
+// an exit code. They are wrapped with the directory or revision concerned.
+var (
+	ErrNotRepository   = errors.New("not a git repository")
+	ErrNoCommits       = errors.New("repository has no commits")
+	ErrUnknownRevision = errors.New("unknown revision")
+	// ErrSubmodule is returned when opening a submodule (a gitlink) of a
+	// commit's tree: git records only the commit it points to.
+	ErrSubmodule = errors.New("submodule: its contents are in another repository")
+)
+
+// A Tree is a repository's files. Trees from [Open] read contents from the
+// working tree; trees from [OpenRef] read the committed contents.
+//
+// Besides Open, a Tree implements fs.ReadFileFS, fs.StatFS, fs.ReadDirFS and
+// fs.ReadLinkFS by forwarding to its FS, so the helpers in io/fs take the
+// FS's fast paths through it.
+type Tree struct {
+	fs.FS
+	root   string
+	paths  []string
+	source Source
+
+	// For trees backed by git: the repository and the commit whose history
+	// LastChanged walks. commit is zero when HEAD has no commit yet; a
+	// failure to resolve HEAD when opening a checkout is kept in commitErr
+	// so that Open still succeeds for callers that only list and read.
+	repo      *repository
+	commit    plumbing.Hash
+	commitErr error
+}
+
+// Paths returns the repository-relative paths of the tree's files, sorted
+// bytewise, as git sorts them. The caller must not modify the slice.
+func (t *Tree) Paths() []string { return t.paths }
+
+// Source says where the file list came from.
+func (t *Tree) Source() Source { return t.source }
+
+// Root is the directory the tree was opened from.
+func (t *Tree) Root() string { return t.root }
+
+// Commit returns the full hash of the commit the tree's history starts from:
+// the resolved revision for [OpenRef], HEAD for a checkout opened with
+// [Open]. It is empty for a plain directory or a repository without commits.
+func (t *Tree) Commit() string {
+	if t.commit.IsZero() {
+		return ""
+	}
+	return t.commit.String()
+}
+
+// Close releases the few pack files a tree backed by git keeps open between
+// reads. A tree stays usable after Close, reopening them as needed; Close
+// on a tree without git does nothing.
+func (t *Tree) Close() error {
+	if t.repo == nil {
+		return nil
+	}
+	return t.repo.close()
+}
+
+// ReadFile reads the named file, as fs.ReadFile on the tree's FS does.
+func (t *Tree) ReadFile(name string) ([]byte, error) { return fs.ReadFile(t.FS, name) }
+
+// Stat describes the named file, following symbolic links.
+func (t *Tree) Stat(name string) (fs.FileInfo, error) { return fs.Stat(t.FS, name) }
+
+// ReadDir lists the named directory, sorted by name.
+func (t *Tree) ReadDir(name string) ([]fs.DirEntry, error) { return fs.ReadDir(t.FS, name) }
+
+// ReadLink returns the target of the named symbolic link.
+func (t *Tree) ReadLink(name string) (string, error) { return fs.ReadLink(t.FS, name) }
+
+// Lstat describes the named file without following a final symbolic link.
+func (t *Tree) Lstat(name string) (fs.FileInfo, error) { return fs.Lstat(t.FS, name) }
+
+// Open opens the tree at dir: the files git tracks when dir is the top of a
+// git checkout, every file below dir otherwise. Contents are read from the
+// working tree; LastChanged walks the history from HEAD as it was when Open
+// ran.
+func Open(dir string) (*Tree, error) {
+	info, err := os.Stat(dir)
+	if err != nil {
+		return nil, err
+	}
+	if !info.IsDir() {
+		return nil, fmt.Errorf("%s: not a directory", dir)
+	}
+	t := &Tree{FS: os.DirFS(dir), root: dir}
+	if _, statErr := os.Lstat(filepath.Join(dir, ".git")); statErr != nil {
+		t.source = Directory
+		if t.paths, err = walkPaths(t.FS); err != nil {
+			return nil, err
+		}
+		return t, nil
+	}
+	t.source = GitIndex
+	repo, err := openRepository(dir)
+	if err != nil {
+		return nil, err
+	}
+	if t.paths, err = repo.indexPaths(); err != nil {
+		return nil, fmt.Errorf("read git index of %s: %w", dir, err)
+	}
+	t.repo = repo
+	head, err := repo.git.Head()
+	switch {
+	case errors.Is(err, plumbing.ErrReferenceNotFound):
+		// An unborn branch: files may be staged, but nothing has history.
+	case err != nil:
+		t.commitErr = fmt.Errorf("resolve HEAD of %s: %w", dir, err)
+	default:
+		t.commit = head.Hash()
+	}
+	return t, nil
+}
+
+// OpenRef opens the tree of the commit that ref names in the repository at
+// dir (a checkout or a bare repository). ref is anything go-git's
+// ResolveRevision understands: a branch, a tag (annotated tags are peeled),
+// HEAD, HEAD~2, a full or abbreviated commit hash. Contents are the
+// committed blobs; the working tree and the index are never read.
+func OpenRef(dir, ref string) (*Tree, error) {
+	info, err := os.Stat(dir)
+	if err != nil {
+		return nil, err
+	}
+	if !info.IsDir() {
+		return nil, fmt.Errorf("%s: not a directory", dir)
+	}
+	repo, err := openRepository(dir)
+	if err != nil {
+		return nil, err
+	}
+	commit, err := repo.resolve(ref)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	fsys, err := repo.commitFS(commit)
+	if err != nil {
+		return nil, fmt.Errorf("%s: read tree of %s: %w", dir, commit.Hash, err)
+	}
+	return &Tree{
+		FS: fsys, root: dir, paths: fsys.paths, source: GitCommit,
+		repo: repo, commit: commit.Hash,
+	}, nil
+}
+
+// FromPaths makes a tree from a file system and an explicit list of paths,
+// for tests and for callers that already know the list. It has no history.
+func FromPaths(fsys fs.FS, paths []string) *Tree {
+	paths = slices.Clone(paths)
+	slices.Sort(paths)
+	return &Tree{FS: fsys, paths: slices.Compact(paths), source: Directory}
+}
+
+func walkPaths(fsys fs.FS) ([]string, error) {
+	var paths []string
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if d.Name() == ".git" && p != "." {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		paths = append(paths, p)
+		return nil
+	})
+	slices.Sort(paths)
+	return paths, err
+}
