@@ -4,6 +4,7 @@
 GO       ?= go
 BIN      ?= bin/ownerbot
 FUZZTIME ?= 30s
+FUZZMINTIME ?= 5s
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS  := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
@@ -30,11 +31,11 @@ lint: ## gofmt, go vet and go mod tidy must have nothing to say
 	$(GO) vet ./...
 	$(GO) mod tidy -diff
 
-fuzz: ## run every fuzz target for FUZZTIME each (FUZZTIME=10s make fuzz)
+fuzz: ## run every fuzz target for FUZZTIME each (a duration, or a count like 200000x)
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
 		echo "fuzz $$name in $$pkg for $(FUZZTIME)"; \
-		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s $$pkg; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) $$pkg; \
 	done
 
 bench: ## the benchmarks behind the README's figures

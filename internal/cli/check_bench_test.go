@@ -69,8 +69,10 @@ func syntheticRepo(b *testing.B, files, units, rules int) string {
 }
 
 // BenchmarkCheckSynthetic is `ownerbot check` on a git checkout of 100,000
-// files, 500 units, 1,000 runbooks and 5,000 CODEOWNERS rules, and on one
-// half that size, so linearity can be read off. open is reading the tree
+// files, 500 units, 1,000 runbooks and 5,000 CODEOWNERS rules, and on two
+// smaller ones so linearity can be read off: half the files with half the
+// units (files and units together), and all the files with half the units
+// (units alone). open is reading the tree
 // (the git index); evaluate is parsing every file and evaluating; command
 // is the whole command with its JSON report. Peak memory of the process is
 // measured outside (see the README).
@@ -79,7 +81,7 @@ func BenchmarkCheckSynthetic(b *testing.B) {
 		b.Skip("builds large repositories")
 	}
 	now := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
-	for _, size := range []struct{ files, units int }{{50_000, 250}, {100_000, 500}} {
+	for _, size := range []struct{ files, units int }{{50_000, 250}, {100_000, 250}, {100_000, 500}} {
 		name := fmt.Sprintf("files=%dk,units=%d", size.files/1000, size.units)
 		dir := syntheticRepo(b, size.files, size.units, 5000)
 		b.Run(name+"/open", func(b *testing.B) {
