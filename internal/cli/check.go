@@ -36,18 +36,7 @@ func evaluate(repo, ref, nowFlag string) (*policy.Result, time.Time, error) {
 		return nil, now, err
 	}
 	defer tree.Close()
-	history := func(paths []string) (map[string]time.Time, error) {
-		changes, err := tree.LastChanged(paths)
-		if err != nil {
-			return nil, err
-		}
-		out := make(map[string]time.Time, len(changes))
-		for p, c := range changes {
-			out[p] = c.Time.UTC()
-		}
-		return out, nil
-	}
-	res, err := policy.Evaluate(tree, policy.Options{Now: now, History: history})
+	res, err := policy.Evaluate(tree, policy.Options{Now: now, History: tree.ChangeTimes})
 	return res, now, err
 }
 

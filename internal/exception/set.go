@@ -3,11 +3,13 @@ package exception
 import (
 	"cmp"
 	"fmt"
-	"github.com/ownerbot/ownerbot/internal/strictyaml"
+	"maps"
 	"path"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/ownerbot/ownerbot/internal/strictyaml"
 )
 
 // A Set is the exceptions of one repository, ready to say which entries
@@ -62,6 +64,16 @@ func NewSet(files []*File, units []string) (*Set, []Problem) {
 		return cmp.Or(strings.Compare(a.Path, b.Path), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
 	})
 	return s, problems
+}
+
+// Entries are the entries that may waive findings, by unit directory and
+// then in file order.
+func (s *Set) Entries() []*Entry {
+	var all []*Entry
+	for _, dir := range slices.Sorted(maps.Keys(s.byDir)) {
+		all = append(all, s.byDir[dir]...)
+	}
+	return all
 }
 
 // CheckIDs reports ids used by more than one entry across all the

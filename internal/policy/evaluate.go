@@ -51,7 +51,9 @@ type Options struct {
 	// Now is the day the evaluation is for: reviews and exceptions are due
 	// or expired relative to it. The pure core never reads the clock.
 	Now time.Time
-	// Config overrides the tree's .github/ownerbot.yaml when set.
+	// Config, when set, applies instead of the tree's .github/ownerbot.yaml
+	// (whose problems are still findings): a pull request is judged by the
+	// configuration of its base, so it cannot relax the rules it is judged by.
 	Config *config.Config
 	// History returns when each of paths was last changed (from git), for
 	// the paths that need it: an exception's length runs from its merge, and
@@ -72,6 +74,8 @@ type Result struct {
 	Exceptions *exception.Set // nil when the repository has none
 	Config     config.Config
 	Skipped    []Skip
+	// Paths are the files that were judged: the tree's paths less ignored ones.
+	Paths []string
 }
 
 // Count returns how many findings are at or above a severity and not waived
@@ -95,6 +99,7 @@ func Evaluate(tree Tree, opts Options) (*Result, error) {
 		return nil, err
 	}
 	tree = ignoring(tree, res.Config.Ignore)
+	res.Paths = tree.Paths()
 	if err := checkCodeowners(tree, res); err != nil {
 		return nil, err
 	}
@@ -191,21 +196,24 @@ type filtered struct {
 
 func (f filtered) Paths() []string { return f.paths }
 
+// loadConfig reads the tree's configuration. With opts.Config set, the
+// tree's file is still checked for problems, but opts.Config applies.
 func loadConfig(tree Tree, opts Options, res *Result) error {
-	if opts.Config != nil {
-		res.Config = *opts.Config
-		return nil
-	}
 	data, err := fs.ReadFile(tree, config.Path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		res.Config = config.Default()
-		return nil
+		data = nil
 	case err != nil:
 		return fmt.Errorf("read %s: %w", config.Path, err)
 	}
-	cfg, problems := config.Parse(data, func(id string) bool { _, ok := Lookup(id); return ok })
-	res.Config = cfg
+	var problems []config.Problem
+	if data != nil {
+		res.Config, problems = config.Parse(data, func(id string) bool { _, ok := Lookup(id); return ok })
+	}
+	if opts.Config != nil {
+		res.Config = *opts.Config
+	}
 	for _, p := range problems {
 		res.Findings = append(res.Findings, finding(ConfigInvalid, config.Path, p.Line, p.Column, p.Message, ""))
 	}

@@ -350,3 +350,17 @@ func (w *historyWalk) changed(n, k *pathNode, ce, pe rawEntry, paired bool) erro
 // commitTime is when a commit was made: the committer's time, which is what
 // `git log` orders by and what a rebase or cherry-pick refreshes.
 func commitTime(c *object.Commit) time.Time { return c.Committer.When }
+
+// ChangeTimes is LastChanged reduced to when, in UTC: the history that
+// policy evaluation asks for.
+func (t *Tree) ChangeTimes(paths []string) (map[string]time.Time, error) {
+	changes, err := t.LastChanged(paths)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]time.Time, len(changes))
+	for p, c := range changes {
+		out[p] = c.Time.UTC()
+	}
+	return out, nil
+}
