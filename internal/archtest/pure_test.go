@@ -27,6 +27,7 @@ import (
 // in, values out, `now` passed in.
 var pure = []string{
 	"github.com/ownerbot/ownerbot/internal/codeowners",
+	"github.com/ownerbot/ownerbot/internal/config",
 	"github.com/ownerbot/ownerbot/internal/exception",
 	"github.com/ownerbot/ownerbot/internal/owners",
 	"github.com/ownerbot/ownerbot/internal/policy",

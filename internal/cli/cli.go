@@ -27,6 +27,8 @@ type IO struct {
 	Stderr io.Writer
 	// Terminal reports whether Stdout is a terminal, for colour.
 	Terminal bool
+	// Getenv reads the environment (serve's settings); nil is os.Getenv.
+	Getenv func(string) string
 }
 
 // Build describes the binary, stamped at link time.
@@ -62,6 +64,7 @@ func commands() []command {
 		{"owners", "print the owners of paths", runOwners},
 		{"explain", "explain who owns a path and why", runExplain},
 		{"codeowners", "generate CODEOWNERS from OWNERS.yaml (codeowners generate)", runCodeowners},
+		{"serve", "run the GitHub App (webhooks, check runs, comments)", runServe},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -1,0 +1,160 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rs/zerolog"
+
+	"github.com/ownerbot/ownerbot/internal/config"
+	"github.com/ownerbot/ownerbot/internal/ghapp"
+	"github.com/ownerbot/ownerbot/internal/prcheck"
+	"github.com/ownerbot/ownerbot/internal/webhook"
+)
+
+// runServe runs the GitHub App until ctx ends (SIGTERM or SIGINT), then
+// stops taking deliveries and drains the work in flight.
+func runServe(ctx context.Context, stdio IO, build Build, args []string) error {
+	fs := newFlags("serve", "serve   (configured from OWNERBOT_* environment variables; see the README)", stdio.Stdout)
+	rest, err := fs.parse(args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usagef("serve takes no arguments, got %q", rest[0])
+	}
+	getenv := stdio.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	settings, err := config.ServerFromEnv(getenv, os.ReadFile)
+	if err != nil {
+		return oneLine(err)
+	}
+	level, _ := zerolog.ParseLevel(settings.LogLevel)
+	log := zerolog.New(stdio.Stderr).Level(level).With().Timestamp().Str("service", "ownerbot").Logger()
+
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	app, err := ghapp.New(ghapp.Config{
+		AppID: settings.AppID, PrivateKey: settings.PrivateKey, APIURL: settings.APIURL,
+		Logger: log, UserAgent: "ownerbot/" + build.Version, Registerer: registry,
+	})
+	if err != nil {
+		return err
+	}
+	clones, err := ghapp.NewCloneCache(settings.CacheDir, settings.CacheMaxBytes, log)
+	if err != nil {
+		return err
+	}
+	checker := prcheck.New(prcheck.Config{Client: app.Client, Token: app.Token, Clones: clones, AppID: settings.AppID})
+	hooks, err := webhook.New(webhook.Config{
+		Secrets: settings.WebhookSecrets, Workers: settings.Workers, QueueSize: settings.QueueSize,
+		Logger: log, Registerer: registry,
+	}, webhook.HandlerFunc(func(ctx context.Context, ev webhook.Event) error { return handleEvent(ctx, checker, ev) }))
+	if err != nil {
+		return err
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle("/webhook", hooks)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if !hooks.Ready() {
+			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{Registry: registry}))
+	server := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second, // a 25 MiB body on a slow link
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	ln, err := net.Listen("tcp", settings.ListenAddr)
+	if err != nil {
+		return err
+	}
+	// Jobs outlive the request that queued them, and run until Shutdown
+	// cancels them, not until the signal arrives.
+	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopJobs()
+	hooks.Start(jobs)
+	served := make(chan error, 1)
+	go func() { served <- server.Serve(ln) }()
+	log.Info().Str("addr", ln.Addr().String()).Str("api", settings.APIURL).Int64("app_id", settings.AppID).
+		Int("workers", settings.Workers).Str("version", build.Version).Msg("listening")
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info().Dur("timeout", settings.ShutdownTimeout).Msg("shutting down: draining work in flight")
+	drain, cancel := context.WithTimeout(context.Background(), settings.ShutdownTimeout)
+	defer cancel()
+	// Deliveries arriving from now on get 503 and GitHub's retry; then the
+	// listener closes, and queued work finishes or is cancelled at the
+	// deadline.
+	hookErr := hooks.Shutdown(drain)
+	if err := server.Shutdown(drain); err != nil {
+		log.Warn().Err(err).Msg("HTTP server did not close in time")
+	}
+	if hookErr != nil {
+		log.Warn().Err(hookErr).Msg("work was cancelled at the shutdown deadline")
+	}
+	log.Info().Msg("stopped")
+	return nil
+}
+
+// oneLine joins the lines of a joined error, so a refusal to start is one
+// line in the log.
+func oneLine(err error) error {
+	var joined interface{ Unwrap() []error }
+	if !errors.As(err, &joined) {
+		return err
+	}
+	msgs := make([]string, 0, len(joined.Unwrap()))
+	for _, e := range joined.Unwrap() {
+		msgs = append(msgs, e.Error())
+	}
+	return errors.New(strings.Join(msgs, "; "))
+}
+
+// handleEvent turns one delivery into the work it asks for. A pull request
+// event of any kind means: look at the pull request again, as it is now.
+func handleEvent(ctx context.Context, checker *prcheck.Checker, ev webhook.Event) error {
+	log := zerolog.Ctx(ctx)
+	switch ev.Name {
+	case "pull_request", "pull_request_review", "check_run", "check_suite":
+		if ev.PR == 0 || ev.InstallationID == 0 {
+			log.Debug().Msg("not about a pull request of an installation: nothing to do")
+			return nil
+		}
+		out, err := checker.Check(ctx, prcheck.Target{InstallationID: ev.InstallationID, Owner: ev.Owner, Repo: ev.Repo, Number: ev.PR})
+		if err != nil {
+			return err
+		}
+		if out.Skipped != "" {
+			log.Info().Str("reason", out.Skipped).Msg("pull request skipped")
+		}
+		return nil
+	default:
+		// Installations and pushes are the sweep's (issue 6): the scheduled
+		// sweep looks at every repository anyway.
+		log.Debug().Msg("no pull request work for this event")
+		return nil
+	}
+}

@@ -1,0 +1,261 @@
+package ghtest
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/http/cgi"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Deleted, as the content of a path in Commit's files, removes the path.
+// A sentinel rather than "" because empty files are legitimate.
+const Deleted = "\x00ghtest:deleted\x00"
+
+// defaultWhen is the commit time when a test passes the zero time, so SHAs
+// are reproducible across runs.
+var defaultWhen = time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// GitServer serves fixture repositories over git's smart-HTTP protocol,
+// through the real `git http-backend`, with GitHub's token-as-password
+// basic auth.
+type GitServer struct {
+	t         testing.TB
+	root      string
+	srv       *httptest.Server
+	authorize func(owner, name, password string) bool
+
+	mu    sync.Mutex
+	repos map[string]*FixtureRepo
+}
+
+func newGitServer(t testing.TB, authorize func(owner, name, password string) bool) *GitServer {
+	g := &GitServer{t: t, root: t.TempDir(), authorize: authorize, repos: map[string]*FixtureRepo{}}
+	g.srv = httptest.NewServer(http.HandlerFunc(g.serve))
+	t.Cleanup(g.srv.Close)
+	return g
+}
+
+// URL is the git server's base URL.
+func (g *GitServer) URL() string { return g.srv.URL + "/" }
+
+// CloneURL is what the API reports as owner/name's clone_url.
+func (g *GitServer) CloneURL(owner, name string) string {
+	return g.srv.URL + "/" + owner + "/" + name + ".git"
+}
+
+// serve checks basic auth, then hands over to git http-backend.
+func (g *GitServer) serve(w http.ResponseWriter, r *http.Request) {
+	parts := strings.SplitN(strings.TrimPrefix(r.URL.Path, "/"), "/", 3)
+	if len(parts) < 3 || !strings.HasSuffix(parts[1], ".git") {
+		http.NotFound(w, r)
+		return
+	}
+	owner, name := parts[0], strings.TrimSuffix(parts[1], ".git")
+	_, password, ok := r.BasicAuth()
+	if !ok || !g.authorize(owner, name, password) {
+		w.Header().Set("WWW-Authenticate", `Basic realm="GitHub"`)
+		http.Error(w, "Invalid username or token. Password authentication is not supported for Git operations.", http.StatusUnauthorized)
+		return
+	}
+	gitPath, err := exec.LookPath("git")
+	if err != nil {
+		http.Error(w, "git not installed", http.StatusInternalServerError)
+		return
+	}
+	h := &cgi.Handler{
+		Path: gitPath,
+		Args: []string{"http-backend"},
+		Root: "/",
+		Env: append(gitEnv(),
+			"GIT_PROJECT_ROOT="+g.root,
+			"GIT_HTTP_EXPORT_ALL=1",
+		),
+	}
+	h.ServeHTTP(w, r)
+}
+
+// gitEnv isolates git from the machine's configuration and fixes identity
+// and dates, so fixtures hash the same everywhere.
+func gitEnv() []string {
+	return []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=/nonexistent",
+		"GIT_CONFIG_GLOBAL=/dev/null",
+		"GIT_CONFIG_SYSTEM=/dev/null",
+		"GIT_CONFIG_NOSYSTEM=1",
+		"GIT_TERMINAL_PROMPT=0",
+		"GIT_AUTHOR_NAME=Ghtest Author",
+		"GIT_AUTHOR_EMAIL=author@example.com",
+		"GIT_COMMITTER_NAME=Ghtest Committer",
+		"GIT_COMMITTER_EMAIL=committer@example.com",
+		"LC_ALL=C",
+	}
+}
+
+// FixtureRepo is a bare repository behind the git server.
+type FixtureRepo struct {
+	t   testing.TB
+	dir string
+	// mu serialises writes, which share the repository's refs.
+	mu sync.Mutex
+}
+
+// CreateRepo creates an empty bare repository owner/name whose HEAD is
+// refs/heads/main. It skips the test when git is not installed.
+func (g *GitServer) CreateRepo(owner, name string) *FixtureRepo {
+	g.t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		g.t.Skip("ghtest: git is not installed; fixture repositories need the git CLI")
+	}
+	dir := filepath.Join(g.root, owner, name+".git")
+	repo := &FixtureRepo{t: g.t, dir: dir}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		g.t.Fatalf("ghtest: %v", err)
+	}
+	if _, err := repo.git(nil, "init", "--quiet", "--bare", "--initial-branch=main"); err != nil {
+		g.t.Fatalf("ghtest: %v", err)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.repos[repoKey(owner, name)] = repo
+	return repo
+}
+
+// repo returns the fixture for owner/name, or nil.
+func (g *GitServer) repo(owner, name string) *FixtureRepo {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.repos[repoKey(owner, name)]
+}
+
+// Dir is the bare repository's directory.
+func (f *FixtureRepo) Dir() string { return f.dir }
+
+// git runs a git command in the repository with the isolated environment.
+func (f *FixtureRepo) git(extraEnv []string, args ...string) ([]byte, error) {
+	return f.gitStdin(nil, extraEnv, args...)
+}
+
+func (f *FixtureRepo) gitStdin(stdin []byte, extraEnv []string, args ...string) ([]byte, error) {
+	cmd := exec.Command("git", append([]string{"--git-dir=" + f.dir}, args...)...)
+	cmd.Env = append(gitEnv(), extraEnv...)
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return out, nil
+}
+
+func (f *FixtureRepo) revParse(rev string) (string, error) {
+	out, err := f.git(nil, "rev-parse", "--verify", "--quiet", rev+"^{commit}")
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// Commit writes files onto branch's tip and returns the new commit's SHA.
+// A branch that does not exist yet starts from HEAD's branch (or as a root
+// commit in an empty repository). A path whose content is Deleted is
+// removed. The zero when means a fixed date.
+func (f *FixtureRepo) Commit(branch string, files map[string]string, message string, when time.Time) string {
+	f.t.Helper()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	sha, err := f.commit(branch, files, message, when)
+	if err != nil {
+		f.t.Fatalf("ghtest: commit on %s: %v", branch, err)
+	}
+	return sha
+}
+
+func (f *FixtureRepo) commit(branch string, files map[string]string, message string, when time.Time) (string, error) {
+	parent, err := f.revParse("refs/heads/" + branch)
+	if err != nil {
+		parent, _ = f.revParse("HEAD")
+	}
+	index := filepath.Join(f.t.TempDir(), "index")
+	env := []string{"GIT_INDEX_FILE=" + index}
+	if parent != "" {
+		if _, err := f.git(env, "read-tree", parent); err != nil {
+			return "", err
+		}
+	}
+	var info bytes.Buffer
+	for _, path := range sortedKeys(files) {
+		content := files[path]
+		if content == Deleted {
+			fmt.Fprintf(&info, "0 %s\t%s\n", strings.Repeat("0", 40), path)
+			continue
+		}
+		out, err := f.gitStdin([]byte(content), nil, "hash-object", "-w", "--stdin")
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&info, "100644 %s\t%s\n", strings.TrimSpace(string(out)), path)
+	}
+	if _, err := f.gitStdin(info.Bytes(), env, "update-index", "--index-info"); err != nil {
+		return "", err
+	}
+	tree, err := f.git(env, "write-tree")
+	if err != nil {
+		return "", err
+	}
+	if when.IsZero() {
+		when = defaultWhen
+	}
+	date := strconv.FormatInt(when.Unix(), 10) + " +0000"
+	args := []string{"commit-tree", strings.TrimSpace(string(tree)), "-m", message}
+	if parent != "" {
+		args = append(args, "-p", parent)
+	}
+	out, err := f.git([]string{"GIT_AUTHOR_DATE=" + date, "GIT_COMMITTER_DATE=" + date}, args...)
+	if err != nil {
+		return "", err
+	}
+	sha := strings.TrimSpace(string(out))
+	if _, err := f.git(nil, "update-ref", "refs/heads/"+branch, sha); err != nil {
+		return "", err
+	}
+	return sha, nil
+}
+
+// SetRef points ref (for example refs/pull/7/head) at sha.
+func (f *FixtureRepo) SetRef(ref, sha string) {
+	f.t.Helper()
+	if _, err := f.git(nil, "update-ref", ref, sha); err != nil {
+		f.t.Fatalf("ghtest: %v", err)
+	}
+}
+
+// SetHead makes branch the repository's default (HEAD).
+func (f *FixtureRepo) SetHead(branch string) {
+	f.t.Helper()
+	if _, err := f.git(nil, "symbolic-ref", "HEAD", "refs/heads/"+branch); err != nil {
+		f.t.Fatalf("ghtest: %v", err)
+	}
+}
+
+// Rev resolves a branch, tag or SHA to a commit SHA.
+func (f *FixtureRepo) Rev(rev string) string {
+	f.t.Helper()
+	sha, err := f.revParse(rev)
+	if err != nil {
+		f.t.Fatalf("ghtest: resolve %s: %v", rev, err)
+	}
+	return sha
+}

@@ -1,0 +1,224 @@
+// Package prcheck is the pull-request flow of the App: it reads a pull
+// request as it is now, evaluates its base and head with the same engine as
+// `ownerbot check`, and publishes one check run and one sticky comment that
+// say what the change does to ownership and whose approval it still needs.
+package prcheck
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/google/go-github/v60/github"
+	"github.com/rs/zerolog"
+
+	"github.com/ownerbot/ownerbot/internal/config"
+	"github.com/ownerbot/ownerbot/internal/ghapp"
+	"github.com/ownerbot/ownerbot/internal/policy"
+	"github.com/ownerbot/ownerbot/internal/report"
+	"github.com/ownerbot/ownerbot/internal/snapshot"
+)
+
+// MaxListedFiles is how many files GitHub lists for a pull request at most;
+// a larger pull request can only be checked in part.
+const MaxListedFiles = 3000
+
+// Fetcher brings the commits of a pull request into a local repository.
+type Fetcher interface {
+	Fetch(ctx context.Context, req ghapp.FetchRequest) (*ghapp.Checkout, error)
+}
+
+// Config wires a Checker to GitHub and git.
+type Config struct {
+	// Client returns the API client of an installation.
+	Client func(installationID int64) (*github.Client, error)
+	// Token returns an installation token, for git.
+	Token  func(ctx context.Context, installationID int64) (string, error)
+	Clones Fetcher
+	Now    func() time.Time // nil: time.Now
+	// Name is the check run's name; "ownerbot" when empty.
+	Name string
+	// AppID, when set, narrows the search for an earlier check run to this
+	// App's.
+	AppID int64
+	// TeamTTL is how long team members are remembered; 5 minutes when zero.
+	TeamTTL time.Duration
+}
+
+// A Checker checks pull requests. It is safe for concurrent use; the
+// webhook queue runs at most one check per pull request at a time.
+type Checker struct {
+	cfg Config
+	mem memory
+}
+
+// New returns a Checker.
+func New(cfg Config) *Checker {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Name == "" {
+		cfg.Name = "ownerbot"
+	}
+	if cfg.TeamTTL == 0 {
+		cfg.TeamTTL = 5 * time.Minute
+	}
+	return &Checker{cfg: cfg, mem: memory{checkRuns: map[string]checkRunState{}, comments: map[string]commentState{}, teams: map[string]teamMembers{}}}
+}
+
+// A Target names one pull request of one installation.
+type Target struct {
+	InstallationID int64
+	Owner, Repo    string
+	Number         int
+}
+
+func (t Target) String() string { return fmt.Sprintf("%s/%s#%d", t.Owner, t.Repo, t.Number) }
+
+// An Outcome is what a check did.
+type Outcome struct {
+	Skipped    string // why nothing was published, "" when something was
+	HeadSHA    string
+	Conclusion string
+	Report     *report.PullRequest
+}
+
+// Check evaluates a pull request as it is now and publishes the result. A
+// pull request that is closed, gone, or whose head moved while it was read
+// is skipped: a newer event, or the sweep, looks again.
+func (c *Checker) Check(ctx context.Context, t Target) (Outcome, error) {
+	log := zerolog.Ctx(ctx)
+	gh, err := c.cfg.Client(t.InstallationID)
+	if err != nil {
+		return Outcome{}, err
+	}
+	pr, _, err := gh.PullRequests.Get(ctx, t.Owner, t.Repo, t.Number)
+	if isNotFound(err) {
+		return Outcome{Skipped: "the pull request or its repository is gone"}, nil
+	}
+	if err != nil {
+		return Outcome{}, fmt.Errorf("read pull request %s: %w", t, err)
+	}
+	if pr.GetState() != "open" {
+		return Outcome{Skipped: "the pull request is " + pr.GetState()}, nil
+	}
+	head, baseSHA := pr.GetHead().GetSHA(), pr.GetBase().GetSHA()
+	out := Outcome{HeadSHA: head}
+
+	changed, complete, err := c.changedFiles(ctx, gh, t, pr.GetChangedFiles())
+	if err != nil {
+		return out, err
+	}
+	token, err := c.cfg.Token(ctx, t.InstallationID)
+	if err != nil {
+		return out, err
+	}
+	co, err := c.cfg.Clones.Fetch(ctx, ghapp.FetchRequest{
+		InstallationID: t.InstallationID, Owner: t.Owner, Repo: t.Repo,
+		CloneURL: pr.GetBase().GetRepo().GetCloneURL(), Token: token,
+		Refs: []string{"refs/heads/" + pr.GetBase().GetRef(), fmt.Sprintf("refs/pull/%d/head", t.Number)},
+		Want: []string{baseSHA, head},
+	})
+	switch {
+	case errors.Is(err, ghapp.ErrMissingCommit):
+		return Outcome{Skipped: "the head commit is gone (force-pushed?)", HeadSHA: head}, nil
+	case errors.Is(err, ghapp.ErrRepositoryNotFound):
+		return Outcome{Skipped: "the repository is gone", HeadSHA: head}, nil
+	case err != nil:
+		return out, err
+	}
+	defer co.Close()
+
+	rep, err := c.evaluate(co.Dir, baseSHA, head)
+	if err != nil {
+		return out, err
+	}
+	rep.Changed = changed
+	if !complete {
+		rep.Incomplete = fmt.Sprintf("GitHub lists at most %d changed files and this pull request changes %d", MaxListedFiles, pr.GetChangedFiles())
+	}
+	if len(rep.Comparison.Transfers)+len(rep.Comparison.Exceptions) > 0 {
+		if err := c.approve(ctx, gh, t, pr, rep); err != nil {
+			return out, err
+		}
+	}
+	out.Report, out.Conclusion = rep, rep.Conclusion()
+	if err := c.publish(ctx, gh, t, head, rep); err != nil {
+		return out, err
+	}
+	log.Info().Str("conclusion", out.Conclusion).Int("new", len(rep.Comparison.New)).
+		Int("fixed", len(rep.Comparison.Fixed)).Int("transfers", len(rep.Transfers)).
+		Int("exceptions", len(rep.Exceptions)).Msg("pull request checked")
+	return out, nil
+}
+
+// changedFiles lists the files of a pull request, at most MaxListedFiles;
+// complete is false when GitHub holds back the rest.
+func (c *Checker) changedFiles(ctx context.Context, gh *github.Client, t Target, total int) (files []string, complete bool, err error) {
+	opts := &github.ListOptions{PerPage: 100}
+	for {
+		page, resp, err := gh.PullRequests.ListFiles(ctx, t.Owner, t.Repo, t.Number, opts)
+		if err != nil {
+			return nil, false, fmt.Errorf("list files of %s: %w", t, err)
+		}
+		for _, f := range page {
+			files = append(files, f.GetFilename())
+		}
+		if resp.NextPage == 0 || len(files) >= MaxListedFiles {
+			break
+		}
+		opts.Page = resp.NextPage
+	}
+	return files, total <= MaxListedFiles && len(files) < MaxListedFiles+1, nil
+}
+
+// evaluate judges head against the merge base of base and head, as GitHub
+// shows the change, with the base's configuration.
+func (c *Checker) evaluate(dir, base, head string) (*report.PullRequest, error) {
+	mergeBase, err := snapshot.MergeBase(dir, base, head)
+	if err != nil {
+		return nil, err
+	}
+	now := c.cfg.Now()
+	baseRes, err := evaluateAt(dir, mergeBase, now, nil)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate base %s: %w", mergeBase, err)
+	}
+	headRes, err := evaluateAt(dir, head, now, &baseRes.Config)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate head %s: %w", head, err)
+	}
+	return &report.PullRequest{
+		Head:       headRes,
+		Comparison: policy.Compare(baseRes, headRes),
+		Mode:       baseRes.Config.Mode,
+		Enforcing:  baseRes.Config.Enforcing(now),
+	}, nil
+}
+
+func evaluateAt(dir, rev string, now time.Time, cfg *config.Config) (*policy.Result, error) {
+	tree, err := snapshot.OpenRef(dir, rev)
+	if err != nil {
+		return nil, err
+	}
+	defer tree.Close()
+	return policy.Evaluate(tree, policy.Options{Now: now, Config: cfg, History: tree.ChangeTimes})
+}
+
+// isNotFound reports a 404 from the API.
+func isNotFound(err error) bool {
+	var e *github.ErrorResponse
+	return errors.As(err, &e) && e.Response != nil && e.Response.StatusCode == http.StatusNotFound
+}
+
+// memory is what a Checker remembers between checks to save API calls. It
+// is only a cache: every entry is found again on GitHub when missing.
+type memory struct {
+	mu        sync.Mutex
+	checkRuns map[string]checkRunState // by owner/repo@sha
+	comments  map[string]commentState  // by owner/repo#number
+	teams     map[string]teamMembers   // by installation/org/slug
+}

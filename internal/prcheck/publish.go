@@ -1,0 +1,257 @@
+package prcheck
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/google/go-github/v60/github"
+
+	"github.com/ownerbot/ownerbot/internal/report"
+)
+
+// GitHub's limits on a check run's output.
+const (
+	maxAnnotationsPerRequest = 50
+	maxSummary               = 65535
+)
+
+type checkRunState struct {
+	id         int64
+	externalID string
+	output     string // hash of what was last published
+}
+
+type commentState struct {
+	id   int64
+	body string // hash of the body last published
+}
+
+// publish writes the check run and the sticky comment, each only when it
+// would change.
+func (c *Checker) publish(ctx context.Context, gh *github.Client, t Target, head string, rep *report.PullRequest) error {
+	if err := c.publishCheckRun(ctx, gh, t, head, rep); err != nil {
+		return err
+	}
+	return c.publishComment(ctx, gh, t, rep)
+}
+
+// publishCheckRun keeps one check run per head commit. GitHub appends the
+// annotations of every update to those already there, so the annotations
+// are fingerprinted in the run's external id: the same ones are never sent
+// twice, and different ones (rare for one commit: a day passed, a
+// configuration changed) start a new run that supersedes the old one.
+func (c *Checker) publishCheckRun(ctx context.Context, gh *github.Client, t Target, head string, rep *report.PullRequest) error {
+	annotations := report.Annotations(rep.Comparison.New)
+	externalID := "ownerbot:" + fingerprint(fmt.Sprint(annotations))
+	var summary bytes.Buffer
+	if err := report.PullRequestSummary(&summary, rep); err != nil {
+		return err
+	}
+	title, conclusion := rep.Title(), rep.Conclusion()
+	text := truncate(summary.String(), maxSummary)
+	output := fingerprint(conclusion + "\x00" + title + "\x00" + text)
+
+	key := fmt.Sprintf("%s/%s@%s", t.Owner, t.Repo, head)
+	c.mem.mu.Lock()
+	run, known := c.mem.checkRuns[key]
+	c.mem.mu.Unlock()
+	if known && run.externalID == externalID && run.output == output {
+		return nil // nothing new to say
+	}
+	if !known {
+		found, err := c.findCheckRun(ctx, gh, t, head)
+		if err != nil {
+			return err
+		}
+		if found != nil {
+			run = checkRunState{id: found.GetID(), externalID: found.GetExternalID()}
+			known = true
+		}
+	}
+	out := &github.CheckRunOutput{Title: github.String(title), Summary: github.String(text)}
+	completed := github.Timestamp{Time: c.cfg.Now()}
+	if known && run.externalID == externalID {
+		_, _, err := gh.Checks.UpdateCheckRun(ctx, t.Owner, t.Repo, run.id, github.UpdateCheckRunOptions{
+			Name: c.cfg.Name, Status: github.String("completed"), Conclusion: github.String(conclusion),
+			CompletedAt: &completed, ExternalID: github.String(externalID), Output: out,
+		})
+		if err != nil {
+			return fmt.Errorf("update check run %d of %s: %w", run.id, t, err)
+		}
+		c.remember(key, checkRunState{id: run.id, externalID: externalID, output: output})
+		return nil
+	}
+	first := annotations[:min(len(annotations), maxAnnotationsPerRequest)]
+	out.Annotations = toGitHub(first)
+	created, _, err := gh.Checks.CreateCheckRun(ctx, t.Owner, t.Repo, github.CreateCheckRunOptions{
+		Name: c.cfg.Name, HeadSHA: head, ExternalID: github.String(externalID),
+		Status: github.String("completed"), Conclusion: github.String(conclusion), CompletedAt: &completed,
+		Output: out,
+	})
+	if err != nil {
+		// The run may exist even though the answer was lost: look before
+		// trying again, so a retry never makes a second one.
+		found, ferr := c.findCheckRun(ctx, gh, t, head)
+		if ferr != nil || found == nil || found.GetExternalID() != externalID {
+			return fmt.Errorf("create check run on %s of %s: %w", head, t, err)
+		}
+		created = found
+	}
+	for rest := annotations[len(first):]; len(rest) > 0; {
+		batch := rest[:min(len(rest), maxAnnotationsPerRequest)]
+		rest = rest[len(batch):]
+		_, _, err := gh.Checks.UpdateCheckRun(ctx, t.Owner, t.Repo, created.GetID(), github.UpdateCheckRunOptions{
+			Name: c.cfg.Name, Output: &github.CheckRunOutput{Title: github.String(title), Summary: github.String(text), Annotations: toGitHub(batch)},
+		})
+		if err != nil {
+			return fmt.Errorf("annotate check run %d of %s: %w", created.GetID(), t, err)
+		}
+	}
+	c.remember(key, checkRunState{id: created.GetID(), externalID: externalID, output: output})
+	return nil
+}
+
+func (c *Checker) remember(key string, run checkRunState) {
+	c.mem.mu.Lock()
+	c.mem.checkRuns[key] = run
+	c.mem.mu.Unlock()
+}
+
+// findCheckRun returns the newest check run of ours on a commit, or nil.
+func (c *Checker) findCheckRun(ctx context.Context, gh *github.Client, t Target, head string) (*github.CheckRun, error) {
+	opts := &github.ListCheckRunsOptions{CheckName: github.String(c.cfg.Name), Filter: github.String("latest"),
+		ListOptions: github.ListOptions{PerPage: 100}}
+	if c.cfg.AppID != 0 {
+		opts.AppID = github.Int64(c.cfg.AppID)
+	}
+	runs, _, err := gh.Checks.ListCheckRunsForRef(ctx, t.Owner, t.Repo, head, opts)
+	if err != nil {
+		return nil, fmt.Errorf("list check runs on %s of %s: %w", head, t, err)
+	}
+	var newest *github.CheckRun
+	for _, r := range runs.CheckRuns {
+		if strings.HasPrefix(r.GetExternalID(), "ownerbot:") && (newest == nil || r.GetID() > newest.GetID()) {
+			newest = r
+		}
+	}
+	return newest, nil
+}
+
+func toGitHub(as []report.Annotation) []*github.CheckRunAnnotation {
+	out := make([]*github.CheckRunAnnotation, len(as))
+	for i, a := range as {
+		out[i] = &github.CheckRunAnnotation{
+			Path: github.String(a.Path), StartLine: github.Int(a.Line), EndLine: github.Int(a.Line),
+			AnnotationLevel: github.String(a.Level), Title: github.String(a.Title),
+			Message: github.String(truncate(a.Message, 64<<10)), RawDetails: github.String(truncate(a.RawDetail, 64<<10)),
+		}
+	}
+	return out
+}
+
+// publishComment keeps one comment per pull request, found by its marker
+// and edited in place.
+func (c *Checker) publishComment(ctx context.Context, gh *github.Client, t Target, rep *report.PullRequest) error {
+	var buf bytes.Buffer
+	if err := report.PullRequestComment(&buf, rep); err != nil {
+		return err
+	}
+	body := truncate(buf.String(), maxSummary)
+	hash := fingerprint(body)
+	key := t.String()
+	c.mem.mu.Lock()
+	known, ok := c.mem.comments[key]
+	c.mem.mu.Unlock()
+	if ok && known.body == hash {
+		return nil
+	}
+	if !ok {
+		found, err := c.findComment(ctx, gh, t)
+		if err != nil {
+			return err
+		}
+		if found != nil {
+			known, ok = commentState{id: found.GetID(), body: fingerprint(found.GetBody())}, true
+			if known.body == hash {
+				c.rememberComment(key, known)
+				return nil
+			}
+		}
+	}
+	if ok {
+		_, _, err := gh.Issues.EditComment(ctx, t.Owner, t.Repo, known.id, &github.IssueComment{Body: github.String(body)})
+		if isNotFound(err) {
+			// Someone deleted it; forget it and write it again below.
+			c.mem.mu.Lock()
+			delete(c.mem.comments, key)
+			c.mem.mu.Unlock()
+			ok = false
+		} else if err != nil {
+			return fmt.Errorf("edit comment %d of %s: %w", known.id, t, err)
+		} else {
+			c.rememberComment(key, commentState{id: known.id, body: hash})
+			return nil
+		}
+	}
+	created, _, err := gh.Issues.CreateComment(ctx, t.Owner, t.Repo, t.Number, &github.IssueComment{Body: github.String(body)})
+	if err != nil {
+		// Look before trying again: the comment may exist though the answer
+		// was lost.
+		found, ferr := c.findComment(ctx, gh, t)
+		if ferr != nil || found == nil {
+			return fmt.Errorf("comment on %s: %w", t, err)
+		}
+		created = found
+	}
+	c.rememberComment(key, commentState{id: created.GetID(), body: fingerprint(created.GetBody())})
+	return nil
+}
+
+func (c *Checker) rememberComment(key string, s commentState) {
+	c.mem.mu.Lock()
+	c.mem.comments[key] = s
+	c.mem.mu.Unlock()
+}
+
+// findComment returns the first comment of a pull request that carries the
+// marker, or nil.
+func (c *Checker) findComment(ctx context.Context, gh *github.Client, t Target) (*github.IssueComment, error) {
+	opts := &github.IssueListCommentsOptions{ListOptions: github.ListOptions{PerPage: 100}}
+	for {
+		page, resp, err := gh.Issues.ListComments(ctx, t.Owner, t.Repo, t.Number, opts)
+		if err != nil {
+			return nil, fmt.Errorf("list comments of %s: %w", t, err)
+		}
+		for _, cm := range page {
+			if strings.HasPrefix(cm.GetBody(), report.CommentMarker) {
+				return cm, nil
+			}
+		}
+		if resp.NextPage == 0 {
+			return nil, nil
+		}
+		opts.Page = resp.NextPage
+	}
+}
+
+func fingerprint(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:8])
+}
+
+// truncate cuts s to at most n bytes on a line boundary, saying so.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	const note = "\n\n… cut here: GitHub limits this text. Run `ownerbot check` for everything.\n"
+	cut := s[:n-len(note)]
+	if i := strings.LastIndexByte(cut, '\n'); i > 0 {
+		cut = cut[:i]
+	}
+	return cut + note
+}

@@ -1,0 +1,80 @@
+package webhook
+
+import (
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Delivery outcomes, the values of the deliveries counter's outcome label.
+const (
+	outcomeAccepted          = "accepted"
+	outcomeIgnored           = "ignored"
+	outcomeDuplicate         = "duplicate"
+	outcomeCoalesced         = "coalesced"
+	outcomeRejectedSignature = "rejected_signature"
+	outcomeTooLarge          = "too_large"
+	outcomeBadRequest        = "bad_request"
+	outcomeQueueFull         = "queue_full"
+	outcomeShuttingDown      = "shutting_down"
+)
+
+// Job outcomes, the values of the jobs counter's outcome label.
+const (
+	jobOK       = "ok"
+	jobError    = "error"
+	jobPanic    = "panic"
+	jobCanceled = "canceled"
+)
+
+// metrics are the server's Prometheus collectors. They always exist, so the
+// code never checks for nil; they are registered only when a Registerer is
+// configured.
+type metrics struct {
+	deliveries  *prometheus.CounterVec
+	queueDepth  prometheus.Gauge
+	inFlight    prometheus.Gauge
+	jobDuration *prometheus.HistogramVec
+	jobs        *prometheus.CounterVec
+	ack         prometheus.Histogram
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ownerbot_webhook_deliveries_total",
+			Help: "Webhook deliveries received, by event, action and outcome. Event and action are empty for deliveries refused before authentication.",
+		}, []string{"event", "action", "outcome"}),
+		queueDepth: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "ownerbot_webhook_queue_depth",
+			Help: "Jobs waiting for a worker, including follow-ups held behind a running job for the same pull request.",
+		}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "ownerbot_webhook_jobs_in_flight",
+			Help: "Jobs being handled now.",
+		}),
+		jobDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "ownerbot_webhook_job_duration_seconds",
+			Help:    "Time a handler took per job, by event.",
+			Buckets: prometheus.ExponentialBuckets(0.01, 2.5, 10), // 10 ms .. ~38 s
+		}, []string{"event"}),
+		jobs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ownerbot_webhook_jobs_total",
+			Help: "Jobs finished, by outcome (ok, error, panic, canceled).",
+		}, []string{"outcome"}),
+		ack: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "ownerbot_webhook_ack_duration_seconds",
+			Help:    "Time from receiving a delivery's headers to answering it.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 12), // 0.5 ms .. ~1 s
+		}),
+	}
+	if reg == nil {
+		return m, nil
+	}
+	for _, c := range []prometheus.Collector{m.deliveries, m.queueDepth, m.inFlight, m.jobDuration, m.jobs, m.ack} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("webhook: register metrics: %w", err)
+		}
+	}
+	return m, nil
+}
