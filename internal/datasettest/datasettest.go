@@ -50,7 +50,7 @@ func Shared(tb testing.TB, name string) string {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			tb.Skip("no go.mod above the working directory; cannot find ../shared/datasets")
+			tb.Skip("no go.mod above the working directory; cannot find ../shared/" + name)
 		}
 		dir = parent
 	}

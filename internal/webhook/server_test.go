@@ -22,6 +22,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-github/v60/github"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ownerbot/ownerbot/internal/datasettest"
 )
 
 func TestNewRefusesBadConfig(t *testing.T) {
@@ -348,25 +350,7 @@ func TestRealDeliveries(t *testing.T) {
 // skips: it is third-party data that lives outside the repository.
 func webhooksDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the working directory; cannot locate ../shared/github/webhooks")
-		}
-		dir = parent
-	}
-	root := filepath.Join(dir, "..", "shared", "github", "webhooks")
-	if _, err := os.Stat(root); err != nil {
-		t.Skipf("real webhook deliveries not found at %s (they sit beside the repository): %v", root, err)
-	}
-	return root
+	return datasettest.Shared(t, filepath.Join("github", "webhooks"))
 }
 
 func TestDefaultAccept(t *testing.T) {
