@@ -147,6 +147,7 @@ func (c *Checker) teamMembers(ctx context.Context, gh *github.Client, installati
 		opts.Page = resp.NextPage
 	}
 	c.mem.mu.Lock()
+	forgetIfFull(c.mem.teams)
 	c.mem.teams[key] = teamMembers{members: members, fetched: now}
 	c.mem.mu.Unlock()
 	return members, nil

@@ -172,7 +172,7 @@ func (c *Checker) changedFiles(ctx context.Context, gh *github.Client, t Target,
 		}
 		opts.Page = resp.NextPage
 	}
-	return files, total <= MaxListedFiles && len(files) < MaxListedFiles+1, nil
+	return files, total <= MaxListedFiles, nil
 }
 
 // evaluate judges head against the merge base of base and head, as GitHub
@@ -215,10 +215,21 @@ func isNotFound(err error) bool {
 }
 
 // memory is what a Checker remembers between checks to save API calls. It
-// is only a cache: every entry is found again on GitHub when missing.
+// is only a cache: every entry is found again on GitHub when missing, so
+// a map that reaches maxRemembered entries is simply started afresh.
 type memory struct {
 	mu        sync.Mutex
 	checkRuns map[string]checkRunState // by owner/repo@sha
 	comments  map[string]commentState  // by owner/repo#number
 	teams     map[string]teamMembers   // by installation/org/slug
+}
+
+// maxRemembered bounds each map of memory.
+const maxRemembered = 10_000
+
+// forgetIfFull empties m when it is full. Callers hold mu.
+func forgetIfFull[V any](m map[string]V) {
+	if len(m) >= maxRemembered {
+		clear(m)
+	}
 }

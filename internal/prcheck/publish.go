@@ -117,6 +117,7 @@ func (c *Checker) publishCheckRun(ctx context.Context, gh *github.Client, t Targ
 
 func (c *Checker) remember(key string, run checkRunState) {
 	c.mem.mu.Lock()
+	forgetIfFull(c.mem.checkRuns)
 	c.mem.checkRuns[key] = run
 	c.mem.mu.Unlock()
 }
@@ -213,6 +214,7 @@ func (c *Checker) publishComment(ctx context.Context, gh *github.Client, t Targe
 
 func (c *Checker) rememberComment(key string, s commentState) {
 	c.mem.mu.Lock()
+	forgetIfFull(c.mem.comments)
 	c.mem.comments[key] = s
 	c.mem.mu.Unlock()
 }
