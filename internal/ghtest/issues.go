@@ -157,20 +157,27 @@ func (gh *GitHub) issueJSON(st *repoState, iss *issueState) *github.Issue {
 
 // issue finds the issue addressed by r. Callers hold gh.mu.
 func (gh *GitHub) issue(w http.ResponseWriter, r *http.Request) (*repoState, *issueState) {
+	return numbered(gh, w, r, "issue_number", func(st *repoState) map[int]*issueState { return st.issues })
+}
+
+// numbered finds, in the repository addressed by r, the item that the path
+// parameter param numbers, answering 404 when there is none. Callers hold
+// gh.mu.
+func numbered[T any](gh *GitHub, w http.ResponseWriter, r *http.Request, param string, items func(*repoState) map[int]*T) (*repoState, *T) {
 	st := gh.repo(w, r)
 	if st == nil {
 		return nil, nil
 	}
-	n, ok := pathInt(w, r, "issue_number")
+	n, ok := pathInt(w, r, param)
 	if !ok {
 		return nil, nil
 	}
-	iss := st.issues[int(n)]
-	if iss == nil {
+	item := items(st)[int(n)]
+	if item == nil {
 		notFound(w)
 		return nil, nil
 	}
-	return st, iss
+	return st, item
 }
 
 // issueWrite is the body of create and update: pointers tell "absent"

@@ -126,20 +126,7 @@ func (gh *GitHub) mustPull(owner, repo string, number int) *pullState {
 
 // pull finds the pull request addressed by r. Callers hold gh.mu.
 func (gh *GitHub) pull(w http.ResponseWriter, r *http.Request) (*repoState, *pullState) {
-	st := gh.repo(w, r)
-	if st == nil {
-		return nil, nil
-	}
-	n, ok := pathInt(w, r, "pull_number")
-	if !ok {
-		return nil, nil
-	}
-	p := st.pulls[int(n)]
-	if p == nil {
-		notFound(w)
-		return nil, nil
-	}
-	return st, p
+	return numbered(gh, w, r, "pull_number", func(st *repoState) map[int]*pullState { return st.pulls })
 }
 
 // pullJSON renders a pull request. Callers hold gh.mu.

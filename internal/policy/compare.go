@@ -250,7 +250,8 @@ func filesPerDir(paths []string) map[string]int {
 
 // fold replaces the files of a directory by the directory when all of its
 // files are among them, keeping the highest such directory. files is
-// sorted.
+// sorted, so the files below a directory are adjacent and each directory
+// comes out once.
 func fold(files []string, perDir map[string]int) []string {
 	moved := filesPerDir(files)
 	var out []string
@@ -268,7 +269,7 @@ func fold(files []string, perDir map[string]int) []string {
 			out = append(out, top)
 		}
 	}
-	return slices.Compact(out)
+	return out
 }
 
 // unitTransfers compares the effective owner of every unit both trees have.

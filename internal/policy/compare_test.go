@@ -2,6 +2,7 @@ package policy
 
 import (
 	"maps"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -59,7 +60,7 @@ func TestCompareRatchet(t *testing.T) {
 			},
 		},
 		{
-			name:      "fixing a problem shows as fixed",
+			name:      "removing a unit's review date is a new problem",
 			changes:   map[string]string{"pay/OWNERS.yaml": "version: 1\nowner: \"@acme/pay\"\ntier: 3\napprovers: [\"@alice\", \"@bob\"]\n"},
 			wantNew:   []brief{{"owners.review_overdue", "pay/OWNERS.yaml", 1, 1, Warning}},
 			wantFixed: nil,
@@ -188,19 +189,22 @@ func TestCompareTransfers(t *testing.T) {
 }
 
 func TestFold(t *testing.T) {
-	all := []string{"a/x", "a/y", "a/b/z", "c/d", "e"}
+	// "a/b-x/" sorts before "a/b/": siblings with a common prefix fold apart.
+	all := []string{"a/x", "a/y", "a/b/z", "a/b/zz", "a/b-x/q", "a/c/w", "c/d", "e"}
 	tests := []struct {
 		files []string
 		want  []string
 	}{
-		{[]string{"a/b/z"}, []string{"a/b/"}},
-		{[]string{"a/b/z", "a/x", "a/y"}, []string{"a/"}},
+		{[]string{"a/b/z", "a/b/zz"}, []string{"a/b/"}},
+		{[]string{"a/b-x/q", "a/b/z", "a/b/zz"}, []string{"a/b-x/", "a/b/"}},
+		{[]string{"a/b-x/q", "a/b/z", "a/b/zz", "a/c/w", "a/x", "a/y"}, []string{"a/"}},
 		{[]string{"a/x"}, []string{"a/x"}},
 		{all, []string{"/"}},
-		{[]string{"a/b/z", "a/x", "a/y", "c/d"}, []string{"a/", "c/"}},
+		{[]string{"a/b-x/q", "a/b/z", "a/b/zz", "a/c/w", "a/x", "a/y", "c/d"}, []string{"a/", "c/"}},
 	}
 	perDir := filesPerDir(all)
 	for _, tt := range tests {
+		slices.Sort(tt.files)
 		if diff := cmp.Diff(tt.want, fold(tt.files, perDir)); diff != "" {
 			t.Errorf("fold(%v) (-want +got):\n%s", tt.files, diff)
 		}

@@ -57,7 +57,13 @@ type ExceptionApproval struct {
 // Blocking counts what fails the pull request when enforcing: new errors,
 // then transfers and exceptions that still need approval.
 func (pr *PullRequest) Blocking() int {
-	n := pr.Comparison.Introduced(policy.Error)
+	return pr.Comparison.Introduced(policy.Error) + pr.pendingApprovals()
+}
+
+// pendingApprovals counts the transfers and exception changes that still
+// need an approval.
+func (pr *PullRequest) pendingApprovals() int {
+	n := 0
 	for _, t := range pr.Transfers {
 		if len(t.Missing) > 0 {
 			n++
@@ -92,7 +98,7 @@ func (pr *PullRequest) Title() string {
 	if n := len(pr.Comparison.New); n > 0 {
 		parts = append(parts, plural(n, "new ownership problem", "new ownership problems"))
 	}
-	if n := pending(pr); n > 0 {
+	if n := pr.pendingApprovals(); n > 0 {
 		parts = append(parts, plural(n, "approval missing", "approvals missing"))
 	}
 	if len(parts) == 0 {
@@ -102,10 +108,6 @@ func (pr *PullRequest) Title() string {
 		parts = append(parts, plural(n, "fixed", "fixed"))
 	}
 	return strings.Join(parts, ", ")
-}
-
-func pending(pr *PullRequest) int {
-	return pr.Blocking() - pr.Comparison.Introduced(policy.Error)
 }
 
 // PullRequestSummary writes the check run's summary.
