@@ -204,6 +204,7 @@ func parseLine(line string, lineNo int) (rule Rule, problem *Problem, ok bool) {
 		if oerr != nil {
 			return Rule{}, at(i+oerr.offset, KindInvalidOwner, oerr.msg, oerr.suggestion), false
 		}
+		owner.Column = column(line, i)
 		rule.Owners = append(rule.Owners, owner)
 		i = j
 	}

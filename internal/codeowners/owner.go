@@ -30,8 +30,9 @@ func (k OwnerKind) String() string {
 
 // An Owner is one owner of a rule, exactly as written.
 type Owner struct {
-	Name string
-	Kind OwnerKind
+	Name   string
+	Kind   OwnerKind
+	Column int // 1-based column of the owner on its line; 0 when not from a file
 }
 
 func (o Owner) String() string { return o.Name }

@@ -137,7 +137,7 @@ func TestRuleFields(t *testing.T) {
 	rs := Parse([]byte("\n  /docs/\\ x/  @a  b@c.example\t@org/t # note\n"))
 	want := []Rule{{
 		Line: 2, Column: 3, Pattern: `/docs/\ x/`,
-		Owners: []Owner{{"@a", User}, {"b@c.example", Email}, {"@org/t", Team}},
+		Owners: []Owner{{"@a", User, 15}, {"b@c.example", Email, 19}, {"@org/t", Team, 31}},
 		Source: "  /docs/\\ x/  @a  b@c.example\t@org/t # note",
 	}}
 	if diff := cmp.Diff(want, rs.Rules, cmp.FilterPath(func(p cmp.Path) bool {

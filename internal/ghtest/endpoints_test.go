@@ -302,3 +302,36 @@ func TestTeamsAndPeople(t *testing.T) {
 		}
 	}
 }
+
+func TestCodeownersErrorsNameUnknownOwners(t *testing.T) {
+	ctx := context.Background()
+	gh, c := fixture(t)
+	gh.AddTeam("acme", "payments", []string{"alice"}, map[string]string{"widgets": "write"})
+	gh.AddTeam("acme", "readers", []string{"bob"}, map[string]string{"widgets": "read"})
+	gh.AddUser("mallory")
+	gh.SetFile("acme", "widgets", "main", ".github/CODEOWNERS",
+		"# owners\n*  @acme/payments  ops@acme.example\n/docs/ @alice @mallory @acme/readers @acme/ghost # note @nobody\n")
+
+	got, _, err := c.Repositories.GetCodeownersErrors(ctx, "acme", "widgets", &github.GetCodeownersErrorsOptions{Ref: "main"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type e struct {
+		Line, Column int
+		Kind, Owner  string
+	}
+	var all []e
+	for _, x := range got.Errors {
+		all = append(all, e{x.Line, x.Column, x.Kind, strings.Fields(x.Source[x.Column-1:])[0]})
+		if x.Path != ".github/CODEOWNERS" || !strings.Contains(x.Message, "Unknown owner on line 3") {
+			t.Errorf("error %+v: wrong path or message", x)
+		}
+	}
+	want := []e{{3, 15, "Unknown owner", "@mallory"}, {3, 24, "Unknown owner", "@acme/readers"}, {3, 38, "Unknown owner", "@acme/ghost"}}
+	if diff := cmp.Diff(want, all); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
+	}
+	if _, _, err := c.Repositories.GetCodeownersErrors(ctx, "acme", "widgets", &github.GetCodeownersErrorsOptions{Ref: "elsewhere"}); status(err) != http.StatusNotFound {
+		t.Errorf("no CODEOWNERS at the ref: %v, want 404", err)
+	}
+}

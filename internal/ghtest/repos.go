@@ -3,6 +3,7 @@ package ghtest
 import (
 	"cmp"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -203,14 +204,96 @@ func (gh *GitHub) updateRepo(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, gh.repoJSON(st))
 }
 
-// codeownersErrors answers that CODEOWNERS is clean: the bot does its own
-// validation, and GitHub's view is out of scope for the fake.
+// codeownersErrors reports, as GitHub does, the owners of the CODEOWNERS
+// file at ref that are unknown: users and teams that do not exist or lack
+// write access to the repository. Syntax errors are the bot's own to find
+// and are not reported; e-mail owners are taken as known.
 func (gh *GitHub) codeownersErrors(w http.ResponseWriter, r *http.Request) {
 	gh.mu.Lock()
-	defer gh.mu.Unlock()
-	if gh.repo(w, r) != nil {
-		writeJSON(w, http.StatusOK, map[string]any{"errors": []any{}})
+	st := gh.repo(w, r)
+	if st == nil {
+		gh.mu.Unlock()
+		return
 	}
+	ref := r.URL.Query().Get("ref")
+	if ref == "" {
+		ref = st.opts.DefaultBranch
+	}
+	owner, name := st.owner, st.name
+	gh.mu.Unlock()
+
+	var path, content string
+	for _, p := range []string{".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"} {
+		if c, ok := gh.fileAt(owner, name, ref, p); ok {
+			path, content = p, c
+			break
+		}
+	}
+	if path == "" {
+		notFound(w)
+		return
+	}
+	gh.mu.Lock()
+	defer gh.mu.Unlock()
+	errs := []map[string]any{}
+	for i, line := range strings.Split(content, "\n") {
+		fields := strings.Fields(line)
+		if len(fields) < 2 || strings.HasPrefix(fields[0], "#") {
+			continue
+		}
+		from := strings.Index(line, fields[0]) + len(fields[0])
+		for _, tok := range fields[1:] {
+			if strings.HasPrefix(tok, "#") {
+				break
+			}
+			col := from + strings.Index(line[from:], tok)
+			from = col + len(tok)
+			if !strings.HasPrefix(tok, "@") || gh.canOwn(st, tok[1:]) {
+				continue
+			}
+			errs = append(errs, map[string]any{
+				"line": i + 1, "column": col + 1, "kind": "Unknown owner", "source": line, "path": path,
+				"message": fmt.Sprintf("Unknown owner on line %d: make sure %s exists and has write access to the repository\n\n  %s\n  %s^",
+					i+1, tok, line, strings.Repeat(" ", col)),
+			})
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"errors": errs})
+}
+
+// canOwn reports whether a user or org/team exists and has write access to
+// the repository. Callers hold gh.mu.
+func (gh *GitHub) canOwn(st *repoState, name string) bool {
+	if org, slug, isTeam := strings.Cut(name, "/"); isTeam {
+		t := gh.teams[strings.ToLower(org+"/"+slug)]
+		return t != nil && permRank[t.repoPerms[repoKey(st.owner, st.name)]] >= permRank["write"]
+	}
+	return gh.users[strings.ToLower(name)] != nil && permRank[gh.permission(st, name)] >= permRank["write"]
+}
+
+// fileAt reads a file of a repository at ref, from SetFile content or the
+// fixture repository.
+func (gh *GitHub) fileAt(owner, name, ref, path string) (string, bool) {
+	gh.mu.Lock()
+	st := gh.repos[repoKey(owner, name)]
+	var content string
+	ok := false
+	if st != nil {
+		content, ok = st.files[ref][path]
+	}
+	gh.mu.Unlock()
+	if ok {
+		return content, true
+	}
+	fix := gh.Git.repo(owner, name)
+	if fix == nil {
+		return "", false
+	}
+	data, err := fix.git(nil, "cat-file", "blob", ref+":"+path)
+	if err != nil {
+		return "", false
+	}
+	return string(data), true
 }
 
 func (gh *GitHub) getUser(w http.ResponseWriter, r *http.Request) {
@@ -237,21 +320,12 @@ func (gh *GitHub) getContent(w http.ResponseWriter, r *http.Request) {
 	if ref == "" {
 		ref = st.opts.DefaultBranch
 	}
-	content, ok := st.files[ref][path]
 	owner, name := st.owner, st.name
 	gh.mu.Unlock()
+	content, ok := gh.fileAt(owner, name, ref, path)
 	if !ok {
-		fix := gh.Git.repo(owner, name)
-		if fix == nil {
-			notFound(w)
-			return
-		}
-		data, err := fix.git(nil, "cat-file", "blob", ref+":"+path)
-		if err != nil {
-			notFound(w)
-			return
-		}
-		content = string(data)
+		notFound(w)
+		return
 	}
 	sha := blobSHA([]byte(content))
 	writeJSON(w, http.StatusOK, github.RepositoryContent{

@@ -27,6 +27,10 @@ func (gh *GitHub) AddTeam(org, slug string, members []string, repoPermissions ma
 		if !strings.Contains(repo, "/") {
 			repo = org + "/" + repo
 		}
+		// The teams API also spells write "push" and read "pull".
+		if alias, ok := map[string]string{"push": "write", "pull": "read"}[p]; ok {
+			p = alias
+		}
 		perms[strings.ToLower(repo)] = p
 	}
 	for _, m := range members {
@@ -151,20 +155,9 @@ func (gh *GitHub) checkOrgMember(w http.ResponseWriter, r *http.Request) {
 
 var permRank = map[string]int{"none": 0, "read": 1, "triage": 2, "write": 3, "maintain": 4, "admin": 5}
 
-// collaboratorPermission is the best of the direct, team and ownership
-// permissions, as GitHub computes it.
-func (gh *GitHub) collaboratorPermission(w http.ResponseWriter, r *http.Request) {
-	gh.mu.Lock()
-	defer gh.mu.Unlock()
-	st := gh.repo(w, r)
-	if st == nil {
-		return
-	}
-	login := r.PathValue("username")
-	if gh.users[strings.ToLower(login)] == nil {
-		notFound(w)
-		return
-	}
+// permission is the best of a user's direct, team and ownership
+// permissions on a repository, as GitHub computes it. Callers hold gh.mu.
+func (gh *GitHub) permission(st *repoState, login string) string {
 	role := "none"
 	better := func(p string) {
 		if permRank[p] > permRank[role] {
@@ -181,6 +174,23 @@ func (gh *GitHub) collaboratorPermission(w http.ResponseWriter, r *http.Request)
 			better(p)
 		}
 	}
+	return role
+}
+
+// collaboratorPermission answers with the permission GitHub computes.
+func (gh *GitHub) collaboratorPermission(w http.ResponseWriter, r *http.Request) {
+	gh.mu.Lock()
+	defer gh.mu.Unlock()
+	st := gh.repo(w, r)
+	if st == nil {
+		return
+	}
+	login := r.PathValue("username")
+	if gh.users[strings.ToLower(login)] == nil {
+		notFound(w)
+		return
+	}
+	role := gh.permission(st, login)
 	// The legacy "permission" field folds maintain into write and triage
 	// into read; role_name keeps the real role.
 	legacy := map[string]string{"maintain": "write", "triage": "read"}[role]

@@ -48,6 +48,16 @@ type File struct {
 	// Lines where fields are written, by key ("owner", "review.last_reviewed"),
 	// so findings about a field can point at it.
 	Lines map[string]int
+	// Handles are the users and teams the file names as owner, approvers
+	// and escalation targets, where it names them, in file order.
+	Handles []Handle
+}
+
+// A Handle is a user or team named in an OWNERS.yaml, and where.
+type Handle struct {
+	Name         string // as written: @login or @org/team
+	Field        string // "owner", "approvers" or "escalation.to"
+	Line, Column int
 }
 
 // Contact says how to reach a unit's owners.
@@ -106,6 +116,10 @@ func Parse(filePath string, data []byte) (*File, []Problem) {
 
 func (f *File) mark(key string, n *yaml.Node) { f.Lines[key] = n.Line }
 
+func (f *File) handle(name, field string, n *yaml.Node) {
+	f.Handles = append(f.Handles, Handle{Name: name, Field: field, Line: n.Line, Column: n.Column})
+}
+
 func (f *File) decode(d *strictyaml.Decoder, root *yaml.Node) {
 	d.Fields(root, FileName, map[string]func(*yaml.Node){
 		"version": func(v *yaml.Node) {
@@ -122,6 +136,7 @@ func (f *File) decode(d *strictyaml.Decoder, root *yaml.Node) {
 			f.mark("owner", v)
 			if s, ok := d.NonEmpty(v, "owner"); ok && checkHandle(d, v, "owner", s) {
 				f.Owner = s
+				f.handle(s, "owner", v)
 			}
 		},
 		"approvers": func(v *yaml.Node) {
@@ -129,6 +144,7 @@ func (f *File) decode(d *strictyaml.Decoder, root *yaml.Node) {
 			d.Each(v, "approvers", func(item *yaml.Node) {
 				if s, ok := d.NonEmpty(item, "an approver"); ok && checkHandle(d, item, "an approver", s) {
 					f.Approvers = append(f.Approvers, s)
+					f.handle(s, "approvers", item)
 				}
 			})
 		},
@@ -240,6 +256,9 @@ func (f *File) decodeEscalation(d *strictyaml.Decoder, v *yaml.Node) {
 			"to": func(v *yaml.Node) {
 				if s, ok := d.NonEmpty(v, "escalation.to"); ok && (s == Parent || checkHandle(d, v, "escalation.to", s)) {
 					step.To = s
+					if s != Parent {
+						f.handle(s, "escalation.to", v)
+					}
 				}
 			},
 		})

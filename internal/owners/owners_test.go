@@ -43,6 +43,10 @@ func TestParseFull(t *testing.T) {
 		Runbooks:   []string{"runbooks/*.md"},
 		Review:     Review{Interval: strictyaml.Duration{Days: 90}, LastReviewed: time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)},
 		Agreements: []Agreement{{With: "@acme/platform-db", Topic: "Postgres failover", Doc: "docs/db-raci.md"}},
+		Handles: []Handle{
+			{"@acme/payments", "owner", 2, 8}, {"@acme/payments", "approvers", 3, 13},
+			{"@alice", "approvers", 3, 31}, {"@acme/governance", "escalation.to", 11, 21},
+		},
 	}
 	if diff := cmp.Diff(want, f, cmpopts.IgnoreFields(File{}, "Lines")); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)

@@ -76,6 +76,8 @@ type Result struct {
 	Skipped    []Skip
 	// Paths are the files that were judged: the tree's paths less ignored ones.
 	Paths []string
+
+	voided map[*exception.Entry]bool // exception entries that waive nothing
 }
 
 // Count returns how many findings are at or above a severity and not waived
@@ -138,31 +140,43 @@ func Evaluate(tree Tree, opts Options) (*Result, error) {
 func (res *Result) finish() {
 	kept := res.Findings[:0]
 	for _, f := range res.Findings {
-		switch sev := res.Config.Severities[f.Rule]; sev {
-		case "":
-		case config.Off:
-			continue
-		default:
-			f.Severity, _ = ParseSeverity(sev)
+		if res.complete(&f) {
+			kept = append(kept, f)
 		}
-		var unit *owners.Unit
-		if res.Units != nil {
-			unit = res.Units.UnitOf(f.Path)
-		}
-		if unit != nil {
-			f.Unit = unit.Name()
-		}
-		if f.Owners == nil && res.Ruleset != nil && f.Path != "." && !strings.HasSuffix(f.Path, "/") {
-			if r := res.Ruleset.Match(f.Path); r != nil {
-				f.Owners = r.OwnerNames()
-			}
-		}
-		if len(f.Owners) == 0 && unit != nil && unit.Owner != "" {
-			f.Owners = []string{unit.Owner}
-		}
-		kept = append(kept, f)
 	}
 	res.Findings = kept
+	res.sort()
+}
+
+// complete applies the configured severity of a finding and names its unit
+// and owners. It reports false for a finding whose rule is turned off.
+func (res *Result) complete(f *Finding) bool {
+	switch sev := res.Config.Severities[f.Rule]; sev {
+	case "":
+	case config.Off:
+		return false
+	default:
+		f.Severity, _ = ParseSeverity(sev)
+	}
+	var unit *owners.Unit
+	if res.Units != nil {
+		unit = res.Units.UnitOf(f.Path)
+	}
+	if unit != nil {
+		f.Unit = unit.Name()
+	}
+	if f.Owners == nil && res.Ruleset != nil && f.Path != "." && !strings.HasSuffix(f.Path, "/") {
+		if r := res.Ruleset.Match(f.Path); r != nil {
+			f.Owners = r.OwnerNames()
+		}
+	}
+	if len(f.Owners) == 0 && unit != nil && unit.Owner != "" {
+		f.Owners = []string{unit.Owner}
+	}
+	return true
+}
+
+func (res *Result) sort() {
 	slices.SortStableFunc(res.Findings, func(a, b Finding) int {
 		return cmp.Or(strings.Compare(a.Path, b.Path), cmp.Compare(a.Line, b.Line),
 			cmp.Compare(a.Column, b.Column), strings.Compare(a.Rule, b.Rule))

@@ -46,7 +46,7 @@ func checkExceptions(tree Tree, now time.Time, since map[string]time.Time, res *
 	}
 
 	// An entry that lasts longer than allowed waives nothing (fail closed).
-	tooLong := map[*exception.Entry]bool{}
+	res.voided = map[*exception.Entry]bool{}
 	for _, f := range files {
 		start, ok := since[f.Path]
 		if !ok {
@@ -58,7 +58,7 @@ func checkExceptions(tree Tree, now time.Time, since map[string]time.Time, res *
 			}
 			max := res.Config.MaxDuration(e.Rule)
 			if e.TooLong(start, max) {
-				tooLong[e] = true
+				res.voided[e] = true
 				res.Findings = append(res.Findings, finding(ExceptionTooLong, f.Path, e.Line, e.Column,
 					fmt.Sprintf("%s expires on %s, more than %d days after %s (the most allowed for %s), so it waives nothing",
 						e.ID, e.Expires.Format("2006-01-02"), max.Days, start.Format("2006-01-02"), e.Rule),
@@ -72,24 +72,25 @@ func checkExceptions(tree Tree, now time.Time, since map[string]time.Time, res *
 			}
 		}
 	}
-
 	for i := range res.Findings {
-		f := &res.Findings[i]
-		if strings.HasPrefix(f.Rule, "exception.") {
-			continue // an exception cannot waive what is wrong with exceptions
-		}
-		for _, e := range set.Waivers(f.Rule, f.Path, now) {
-			if !tooLong[e] {
-				f.ExceptedBy = e.ID
-				break
-			}
-		}
-		if f.ExceptedBy != "" {
-			continue
-		}
-		if ended := set.Expired(f.Rule, f.Path, now); len(ended) > 0 {
-			f.Message += fmt.Sprintf(" (exception %s expired on %s)", ended[0].ID, ended[0].Expires.Format("2006-01-02"))
-		}
+		res.waive(&res.Findings[i], now)
 	}
 	return nil
+}
+
+// waive marks a finding that an active exception waives, or says in its
+// message which exception expired. Entries that last too long waive nothing.
+func (res *Result) waive(f *Finding, now time.Time) {
+	if res.Exceptions == nil || strings.HasPrefix(f.Rule, "exception.") {
+		return // an exception cannot waive what is wrong with exceptions
+	}
+	for _, e := range res.Exceptions.Waivers(f.Rule, f.Path, now) {
+		if !res.voided[e] {
+			f.ExceptedBy = e.ID
+			return
+		}
+	}
+	if ended := res.Exceptions.Expired(f.Rule, f.Path, now); len(ended) > 0 {
+		f.Message += fmt.Sprintf(" (exception %s expired on %s)", ended[0].ID, ended[0].Expires.Format("2006-01-02"))
+	}
 }

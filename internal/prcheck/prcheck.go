@@ -19,6 +19,7 @@ import (
 	"github.com/ownerbot/ownerbot/internal/ghapp"
 	"github.com/ownerbot/ownerbot/internal/policy"
 	"github.com/ownerbot/ownerbot/internal/report"
+	"github.com/ownerbot/ownerbot/internal/resolve"
 	"github.com/ownerbot/ownerbot/internal/snapshot"
 )
 
@@ -46,6 +47,9 @@ type Config struct {
 	AppID int64
 	// TeamTTL is how long team members are remembered; 5 minutes when zero.
 	TeamTTL time.Duration
+	// Resolver looks owners up on GitHub; one that remembers answers for
+	// 10 minutes when nil.
+	Resolver *resolve.Resolver
 }
 
 // A Checker checks pull requests. It is safe for concurrent use; the
@@ -65,6 +69,9 @@ func New(cfg Config) *Checker {
 	}
 	if cfg.TeamTTL == 0 {
 		cfg.TeamTTL = 5 * time.Minute
+	}
+	if cfg.Resolver == nil {
+		cfg.Resolver = resolve.New(0, nil)
 	}
 	return &Checker{cfg: cfg, mem: memory{checkRuns: map[string]checkRunState{}, comments: map[string]commentState{}, teams: map[string]teamMembers{}}}
 }
@@ -132,11 +139,22 @@ func (c *Checker) Check(ctx context.Context, t Target) (Outcome, error) {
 	}
 	defer co.Close()
 
-	rep, err := c.evaluate(co.Dir, baseSHA, head)
+	baseRes, headRes, err := c.evaluate(co.Dir, baseSHA, head)
 	if err != nil {
 		return out, err
 	}
-	rep.Changed = changed
+	if err := c.resolveOwners(ctx, gh, t, pr, baseRes, headRes, changed, complete); err != nil {
+		// The two rules stay skipped; the rest of the check stands.
+		log.Warn().Err(err).Msg("owners not resolved against GitHub")
+	}
+	now := c.cfg.Now()
+	rep := &report.PullRequest{
+		Head:       headRes,
+		Comparison: policy.Compare(baseRes, headRes),
+		Changed:    changed,
+		Mode:       baseRes.Config.Mode,
+		Enforcing:  baseRes.Config.Enforcing(now),
+	}
 	if !complete {
 		rep.Incomplete = fmt.Sprintf("GitHub lists at most %d changed files and this pull request changes %d", MaxListedFiles, pr.GetChangedFiles())
 	}
@@ -177,26 +195,21 @@ func (c *Checker) changedFiles(ctx context.Context, gh *github.Client, t Target,
 
 // evaluate judges head against the merge base of base and head, as GitHub
 // shows the change, with the base's configuration.
-func (c *Checker) evaluate(dir, base, head string) (*report.PullRequest, error) {
+func (c *Checker) evaluate(dir, base, head string) (baseRes, headRes *policy.Result, err error) {
 	mergeBase, err := snapshot.MergeBase(dir, base, head)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	now := c.cfg.Now()
-	baseRes, err := evaluateAt(dir, mergeBase, now, nil)
+	baseRes, err = evaluateAt(dir, mergeBase, now, nil)
 	if err != nil {
-		return nil, fmt.Errorf("evaluate base %s: %w", mergeBase, err)
+		return nil, nil, fmt.Errorf("evaluate base %s: %w", mergeBase, err)
 	}
-	headRes, err := evaluateAt(dir, head, now, &baseRes.Config)
+	headRes, err = evaluateAt(dir, head, now, &baseRes.Config)
 	if err != nil {
-		return nil, fmt.Errorf("evaluate head %s: %w", head, err)
+		return nil, nil, fmt.Errorf("evaluate head %s: %w", head, err)
 	}
-	return &report.PullRequest{
-		Head:       headRes,
-		Comparison: policy.Compare(baseRes, headRes),
-		Mode:       baseRes.Config.Mode,
-		Enforcing:  baseRes.Config.Enforcing(now),
-	}, nil
+	return baseRes, headRes, nil
 }
 
 func evaluateAt(dir, rev string, now time.Time, cfg *config.Config) (*policy.Result, error) {

@@ -265,3 +265,97 @@ func TestCheckSkipsClosedAndIncomplete(t *testing.T) {
 		t.Error("a missing pull request was not skipped")
 	}
 }
+
+func TestCheckUnknownOwnersIntroducedByTheChange(t *testing.T) {
+	f := newFixture(t)
+	f.gh.AddTeam("acme", "readers", []string{"rita"}, map[string]string{"acme/mono": "pull"})
+	f.gh.AddUser("olga") // exists, but is neither a member nor a collaborator
+	pr := f.gh.OpenPull("acme", "mono", ghtest.PullSpec{Number: 13, Author: "bob", HeadFiles: map[string]string{
+		".github/CODEOWNERS": "* @acme/platform\n/pay/ @acme/pay\n/old/ @acme/pay\n/docs/ @acme/platform @acme/readers @acme/ghost\n",
+		"pay/OWNERS.yaml":    "version: 1\nowner: \"@acme/pay\"\ntier: 2\napprovers: [\"@alice\", \"@acme/pay\", \"@olga\"]\nrunbooks: [\"runbooks/*.md\"]\nreview: {last_reviewed: \"2026-11-01\"}\n",
+		"docs/guide.md":      "# guide\n",
+	}, When: day})
+	c := f.newChecker(t)
+	out := f.check(t, c, 13)
+	if out.Conclusion != report.Failure {
+		t.Fatalf("conclusion %q, want failure: %s", out.Conclusion, out.Report.Title())
+	}
+	type at struct {
+		Rule string
+		Path string
+		Line int
+	}
+	var got []at
+	for _, n := range out.Report.Comparison.New {
+		got = append(got, at{n.Rule, n.Path, n.Line})
+	}
+	want := []at{
+		{"codeowners.unknown_owner", ".github/CODEOWNERS", 4},
+		{"codeowners.unknown_owner", ".github/CODEOWNERS", 4},
+		{"owners.unresolvable", "pay/OWNERS.yaml", 4},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("new findings %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("new finding %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	run, comment := f.one(t, 13, pr.HeadSHA)
+	for _, want := range []string{"@acme/readers", "@acme/ghost", "@olga is not a member of acme"} {
+		if !strings.Contains(comment.Body, want) {
+			t.Errorf("comment lacks %q:\n%s", want, comment.Body)
+		}
+	}
+	if len(run.Annotations) != 3 {
+		t.Errorf("%d annotations, want 3: %+v", len(run.Annotations), run.Annotations)
+	}
+	// GitHub was asked once about CODEOWNERS and only about the new owner.
+	asked := map[string]int{}
+	for _, r := range f.gh.Requests() {
+		asked[r.Operation]++
+	}
+	if asked["repos/codeowners-errors"] != 1 || asked["users/get-by-username"] != 1 || asked["teams/get-by-name"] != 0 {
+		t.Errorf("lookups %v: want one CODEOWNERS verdict and one user lookup", asked)
+	}
+
+	// Fixing them passes; the answers are remembered, so a warm re-check of
+	// the same head asks nothing again.
+	f.gh.PushPull("acme", "mono", 13, map[string]string{
+		".github/CODEOWNERS": "* @acme/platform\n/pay/ @acme/pay\n/old/ @acme/pay\n/docs/ @acme/platform\n",
+		"pay/OWNERS.yaml":    monorepo["pay/OWNERS.yaml"],
+	}, "fix owners", day)
+	if out := f.check(t, c, 13); out.Conclusion != report.Success {
+		t.Errorf("after the fix: conclusion %q (%s)", out.Conclusion, out.Report.Title())
+	}
+	f.gh.ResetRecording()
+	f.check(t, c, 13)
+	if n := f.gh.Counts().Total; n > 5 {
+		t.Errorf("a warm re-check of a CODEOWNERS change made %d calls: %v", n, f.gh.Requests())
+	}
+}
+
+// A pre-existing unknown owner is debt, not news: it does not fail a pull
+// request that edits CODEOWNERS elsewhere.
+func TestCheckUnknownOwnerAtTheBaseIsNotNew(t *testing.T) {
+	f := newFixture(t)
+	base := map[string]string{".github/CODEOWNERS": "* @acme/platform\n/pay/ @acme/pay @acme/ghost\n/old/ @acme/pay\n"}
+	f.repo.Commit("main", base, "a ghost team", day.Add(-24*time.Hour))
+	f.gh.OpenPull("acme", "mono", ghtest.PullSpec{Number: 14, Author: "bob", HeadFiles: map[string]string{
+		".github/CODEOWNERS": "* @acme/platform\n/pay/ @acme/pay @acme/ghost\n/old/ @acme/pay\n/pay/batch/ @acme/pay @acme/ghost\n",
+	}, When: day})
+	out := f.check(t, f.newChecker(t), 14)
+	var unknown int
+	for _, n := range out.Report.Comparison.New {
+		if n.Rule == "codeowners.unknown_owner" {
+			unknown++
+			if n.Line != 4 {
+				t.Errorf("new unknown owner on line %d, want only line 4", n.Line)
+			}
+		}
+	}
+	if unknown != 1 {
+		t.Errorf("%d new unknown owners, want 1 (the line the change adds)", unknown)
+	}
+}

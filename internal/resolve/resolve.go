@@ -1,0 +1,214 @@
+// Package resolve asks GitHub whether the owners a repository names exist
+// and may own its files: teams that exist in the repository's organization,
+// users who exist, belong to it and have write access, and what GitHub
+// itself reports as unknown owners of a CODEOWNERS file. Answers are
+// remembered for a while, so a busy repository costs few API calls.
+//
+// Its verdicts feed policy.Result.ResolveOwners: a map from a lower-case
+// owner to why it cannot own the repository's files.
+package resolve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/go-github/v60/github"
+)
+
+// A Repo is the repository whose owners are resolved.
+type Repo struct {
+	InstallationID int64
+	Owner, Name    string
+	// OrgOwned is true when Owner is an organization: its teams may own
+	// files, and users must be its members.
+	OrgOwned bool
+}
+
+func (r Repo) String() string { return r.Owner + "/" + r.Name }
+
+// A Resolver looks owners up on GitHub and remembers the answers. It is
+// safe for concurrent use.
+type Resolver struct {
+	ttl time.Duration
+	now func() time.Time
+
+	mu      sync.Mutex
+	answers map[string]answer
+}
+
+type answer struct {
+	problem string // "" when the owner is fine
+	at      time.Time
+}
+
+// maxAnswers bounds what a Resolver remembers; when full it starts afresh.
+const maxAnswers = 50_000
+
+// New returns a Resolver that trusts an answer for ttl (10 minutes when
+// zero). now is the clock; nil means time.Now.
+func New(ttl time.Duration, now func() time.Time) *Resolver {
+	if ttl == 0 {
+		ttl = 10 * time.Minute
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Resolver{ttl: ttl, now: now, answers: map[string]answer{}}
+}
+
+// Owners looks up each owner of names (@login or @org/team; case does not
+// matter) and returns the problems found, by lower-case owner. An owner
+// GitHub does not know is a problem, not an error; an error means GitHub
+// could not be asked.
+func (r *Resolver) Owners(ctx context.Context, gh *github.Client, repo Repo, names []string) (map[string]string, error) {
+	problems := map[string]string{}
+	for _, name := range names {
+		name = strings.ToLower(name)
+		login, ok := strings.CutPrefix(name, "@")
+		if !ok {
+			continue // an e-mail address: GitHub does not say whose it is
+		}
+		var key string
+		var look func() (string, error)
+		if org, slug, isTeam := strings.Cut(login, "/"); isTeam {
+			key = fmt.Sprintf("%d team %s", repo.InstallationID, login)
+			look = func() (string, error) { return r.team(ctx, gh, repo, org, slug) }
+		} else {
+			// Write access is per repository, so is the answer.
+			key = fmt.Sprintf("%d user %s %s", repo.InstallationID, strings.ToLower(repo.String()), login)
+			look = func() (string, error) { return r.user(ctx, gh, repo, login) }
+		}
+		problem, err := r.remembered(key, look)
+		if err != nil {
+			return nil, fmt.Errorf("look up %s for %s: %w", name, repo, err)
+		}
+		if problem != "" {
+			problems[name] = problem
+		}
+	}
+	return problems, nil
+}
+
+func (r *Resolver) team(ctx context.Context, gh *github.Client, repo Repo, org, slug string) (string, error) {
+	if !repo.OrgOwned {
+		return fmt.Sprintf("is a team, and %s is a personal account: only an organization's teams can own its files", repo.Owner), nil
+	}
+	if !strings.EqualFold(org, repo.Owner) {
+		return fmt.Sprintf("is a team of %s; only teams of %s can own this repository's files", org, repo.Owner), nil
+	}
+	_, _, err := gh.Teams.GetTeamBySlug(ctx, org, slug)
+	if isNotFound(err) {
+		return fmt.Sprintf("is not a team of %s (deleted, renamed, or secret from the App)", org), nil
+	}
+	return "", err
+}
+
+func (r *Resolver) user(ctx context.Context, gh *github.Client, repo Repo, login string) (string, error) {
+	u, _, err := gh.Users.Get(ctx, login)
+	if isNotFound(err) {
+		return "is not a GitHub user (renamed or deleted?)", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if u.GetType() == "Organization" {
+		return "is an organization, not a user or team", nil
+	}
+	if repo.OrgOwned {
+		member, _, err := gh.Organizations.IsMember(ctx, repo.Owner, login)
+		if err != nil {
+			return "", err
+		}
+		if !member {
+			return fmt.Sprintf("is not a member of %s (left the organization?)", repo.Owner), nil
+		}
+	}
+	perm, _, err := gh.Repositories.GetPermissionLevel(ctx, repo.Owner, repo.Name, login)
+	if isNotFound(err) {
+		return "has no access to the repository; owners need write access", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	// go-github v60 reads the legacy field, in which maintain counts as
+	// write and triage as read: exactly the line owners must clear.
+	switch p := perm.GetPermission(); p {
+	case "admin", "write":
+		return "", nil
+	case "":
+		return "has no access to the repository; owners need write access", nil
+	default:
+		return fmt.Sprintf("has %s access to the repository; owners need write access", p), nil
+	}
+}
+
+// Codeowners returns what GitHub reports as unknown owners of the
+// CODEOWNERS file at ref (a branch or commit): users and teams that do not
+// exist or lack write access. GitHub's verdict covers team access, which
+// the REST API offers no cheaper way to check. A repository without a
+// CODEOWNERS file at ref has no unknown owners.
+func (r *Resolver) Codeowners(ctx context.Context, gh *github.Client, repo Repo, ref string) (map[string]string, error) {
+	res, _, err := gh.Repositories.GetCodeownersErrors(ctx, repo.Owner, repo.Name, &github.GetCodeownersErrorsOptions{Ref: ref})
+	if isNotFound(err) {
+		return map[string]string{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read CODEOWNERS errors of %s at %s: %w", repo, ref, err)
+	}
+	problems := map[string]string{}
+	for _, e := range res.Errors {
+		if e.Kind != "Unknown owner" {
+			continue // the bot finds syntax errors itself, with more to say
+		}
+		if owner := ownerOf(e); owner != "" {
+			problems[owner] = "is unknown to GitHub: it does not exist or lacks write access to the repository"
+		}
+	}
+	return problems, nil
+}
+
+var ownerPattern = regexp.MustCompile(`@[A-Za-z0-9][A-Za-z0-9-]*(/[A-Za-z0-9_.-]+)?`)
+
+// ownerOf finds the owner an "Unknown owner" error is about: the token at
+// its column, or the first owner its message names.
+func ownerOf(e *github.CodeownersError) string {
+	if runes := []rune(e.Source); e.Column >= 1 && e.Column <= len(runes) {
+		if tok := strings.Fields(string(runes[e.Column-1:])); len(tok) > 0 && strings.HasPrefix(tok[0], "@") {
+			return strings.ToLower(tok[0])
+		}
+	}
+	return strings.ToLower(ownerPattern.FindString(e.Message))
+}
+
+// remembered returns a fresh remembered answer for key, or looks it up.
+func (r *Resolver) remembered(key string, look func() (string, error)) (string, error) {
+	now := r.now()
+	r.mu.Lock()
+	a, ok := r.answers[key]
+	r.mu.Unlock()
+	if ok && now.Sub(a.at) < r.ttl {
+		return a.problem, nil
+	}
+	problem, err := look()
+	if err != nil {
+		return "", err
+	}
+	r.mu.Lock()
+	if len(r.answers) >= maxAnswers {
+		clear(r.answers)
+	}
+	r.answers[key] = answer{problem, now}
+	r.mu.Unlock()
+	return problem, nil
+}
+
+func isNotFound(err error) bool {
+	var e *github.ErrorResponse
+	return errors.As(err, &e) && e.Response != nil && e.Response.StatusCode == http.StatusNotFound
+}
