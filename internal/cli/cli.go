@@ -65,6 +65,7 @@ func commands() []command {
 		{"explain", "explain who owns a path and why", runExplain},
 		{"codeowners", "generate CODEOWNERS from OWNERS.yaml (codeowners generate)", runCodeowners},
 		{"serve", "run the GitHub App (webhooks, check runs, comments)", runServe},
+		{"manifest", "print the GitHub App manifest, or a page that creates the App", runManifest},
 		{"version", "print the version", runVersion},
 	}
 }

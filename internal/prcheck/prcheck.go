@@ -94,8 +94,10 @@ type Outcome struct {
 }
 
 // Check evaluates a pull request as it is now and publishes the result. A
-// pull request that is closed, gone, or whose head moved while it was read
-// is skipped: a newer event, or the sweep, looks again.
+// pull request that is closed unmerged, gone, or whose head moved while it
+// was read is skipped: a newer event, or the sweep, looks again. A merged
+// one that moved ownership or changed exceptions gets its sticky comment
+// turned into the record of who approved what (DESIGN §4.1).
 func (c *Checker) Check(ctx context.Context, t Target) (Outcome, error) {
 	log := zerolog.Ctx(ctx)
 	gh, err := c.cfg.Client(t.InstallationID)
@@ -109,7 +111,8 @@ func (c *Checker) Check(ctx context.Context, t Target) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, fmt.Errorf("read pull request %s: %w", t, err)
 	}
-	if pr.GetState() != "open" {
+	merged := pr.GetMerged()
+	if pr.GetState() != "open" && !merged {
 		return Outcome{Skipped: "the pull request is " + pr.GetState()}, nil
 	}
 	head, baseSHA := pr.GetHead().GetSHA(), pr.GetBase().GetSHA()
@@ -143,6 +146,9 @@ func (c *Checker) Check(ctx context.Context, t Target) (Outcome, error) {
 	if err != nil {
 		return out, err
 	}
+	if merged {
+		return c.record(ctx, gh, t, pr, baseRes, headRes, changed)
+	}
 	if err := c.resolveOwners(ctx, gh, t, pr, baseRes, headRes, changed, complete); err != nil {
 		// The two rules stay skipped; the rest of the check stands.
 		log.Warn().Err(err).Msg("owners not resolved against GitHub")
@@ -170,6 +176,38 @@ func (c *Checker) Check(ctx context.Context, t Target) (Outcome, error) {
 	log.Info().Str("conclusion", out.Conclusion).Int("new", len(rep.Comparison.New)).
 		Int("fixed", len(rep.Comparison.Fixed)).Int("transfers", len(rep.Transfers)).
 		Int("exceptions", len(rep.Exceptions)).Msg("pull request checked")
+	return out, nil
+}
+
+// record keeps, in the sticky comment of a merged pull request, who
+// approved each ownership move and exception change on the commit that
+// merged, and says plainly what merged without the approval it needed.
+// The check run is left as it was: it judged the head before the merge.
+func (c *Checker) record(ctx context.Context, gh *github.Client, t Target, pr *github.PullRequest, base, head *policy.Result, changed []string) (Outcome, error) {
+	out := Outcome{HeadSHA: pr.GetHead().GetSHA()}
+	rep := &report.PullRequest{
+		Head:       head,
+		Comparison: policy.Compare(base, head),
+		Changed:    changed,
+		Mode:       base.Config.Mode,
+		Enforcing:  base.Config.Enforcing(c.cfg.Now()),
+		Merged: &report.Merge{
+			By: pr.GetMergedBy().GetLogin(), At: pr.GetMergedAt().Time, Commit: pr.GetMergeCommitSHA(),
+		},
+	}
+	if len(rep.Comparison.Transfers)+len(rep.Comparison.Exceptions) == 0 {
+		out.Skipped = "merged, with no ownership move or exception change to record"
+		return out, nil
+	}
+	if err := c.approve(ctx, gh, t, pr, rep); err != nil {
+		return out, err
+	}
+	out.Report = rep
+	if err := c.publishComment(ctx, gh, t, rep); err != nil {
+		return out, err
+	}
+	zerolog.Ctx(ctx).Info().Int("transfers", len(rep.Transfers)).Int("exceptions", len(rep.Exceptions)).
+		Int("unapproved", rep.Blocking()).Msg("approvals recorded at merge")
 	return out, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/ownerbot/ownerbot/internal/owners"
 	"github.com/ownerbot/ownerbot/internal/policy"
@@ -36,6 +37,16 @@ type PullRequest struct {
 	// Incomplete says why the check could not see the whole change, "" when
 	// it could.
 	Incomplete string
+	// Merged, when set, makes the comment the record of a merge: who
+	// approved each ownership move and exception change when it merged.
+	Merged *Merge
+}
+
+// A Merge is who merged a pull request, when, and as which commit.
+type Merge struct {
+	By     string // login; "" when GitHub does not say
+	At     time.Time
+	Commit string
 }
 
 // A TransferApproval is a transfer with the approvals it has.
@@ -118,12 +129,44 @@ func PullRequestSummary(w io.Writer, pr *PullRequest) error {
 }
 
 // PullRequestComment writes the sticky comment: the summary under a hidden
-// marker that finds it again.
+// marker that finds it again. After a merge it is the record of approvals.
 func PullRequestComment(w io.Writer, pr *PullRequest) error {
 	tw := &textWriter{w: w}
+	if pr.Merged != nil {
+		writeMergeRecord(tw, pr)
+		return tw.err
+	}
 	tw.printf("%s\n### ownerbot: %s\n\n", CommentMarker, mdText(pr.Title()))
 	writePullRequest(tw, pr)
 	return tw.err
+}
+
+// writeMergeRecord writes the comment of a merged pull request: the
+// approvals each ownership move and exception change had on the merged
+// commit. With the git history, it is the audit trail of the decision.
+func writeMergeRecord(tw *textWriter, pr *PullRequest) {
+	m := pr.Merged
+	missing := pr.pendingApprovals()
+	title := "merged with every approval it needed"
+	if missing > 0 {
+		title = "merged without " + plural(missing, "approval it needed", "approvals it needed")
+	}
+	tw.printf("%s\n### ownerbot: %s\n\n", CommentMarker, title)
+	by := "GitHub"
+	if m.By != "" {
+		by = "@" + m.By
+	}
+	commit := ""
+	if m.Commit != "" {
+		commit = " as " + m.Commit[:min(len(m.Commit), 12)]
+	}
+	tw.printf("Merged by %s on %s%s. The approvals below are recorded as they stood on the merged head commit.\n\n",
+		by, m.At.UTC().Format("2006-01-02 15:04 MST"), commit)
+	if missing > 0 {
+		tw.printf("> [!CAUTION]\n> Changes marked ⏳ merged without the approval they needed. Have whoever is missing approve a follow-up pull request that ratifies them, or revert them.\n\n")
+	}
+	writeTransfers(tw, pr.Transfers)
+	writeExceptions(tw, pr.Exceptions)
 }
 
 func writePullRequest(tw *textWriter, pr *PullRequest) {

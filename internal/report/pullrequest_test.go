@@ -81,6 +81,35 @@ func TestPullRequestGolden(t *testing.T) {
 	}
 }
 
+// After a merge the comment is the record: who approved what, and a plain
+// warning for what merged without its approval.
+func TestPullRequestMergeRecordGolden(t *testing.T) {
+	pr := samplePullRequest(t)
+	pr.Merged = &Merge{By: "pat", At: time.Date(2026, 11, 26, 15, 4, 0, 0, time.UTC), Commit: "0123456789abcdef0123456789abcdef01234567"}
+	var comment bytes.Buffer
+	if err := PullRequestComment(&comment, pr); err != nil {
+		t.Fatal(err)
+	}
+	golden.Assert(t, "pullrequest-merged.md", comment.Bytes())
+	if !strings.HasPrefix(comment.String(), CommentMarker+"\n") {
+		t.Error("the record does not start with the marker, so the sticky comment would be duplicated")
+	}
+
+	for i := range pr.Transfers {
+		pr.Transfers[i].Missing = nil
+	}
+	for i := range pr.Exceptions {
+		pr.Exceptions[i].ApprovedBy = "dana"
+	}
+	comment.Reset()
+	if err := PullRequestComment(&comment, pr); err != nil {
+		t.Fatal(err)
+	}
+	if got := comment.String(); !strings.Contains(got, "merged with every approval it needed") || strings.Contains(got, "CAUTION") {
+		t.Errorf("a fully approved merge:\n%s", got)
+	}
+}
+
 func TestPullRequestConclusion(t *testing.T) {
 	pr := samplePullRequest(t)
 	blocking := pr.Blocking()
