@@ -35,8 +35,9 @@ type server struct {
 }
 
 // startServe runs the real binary against the fake GitHub, as a platform
-// team would run it, configured only through the environment.
-func startServe(t *testing.T, gh *ghtest.GitHub) *server {
+// team would run it, configured only through the environment. env entries
+// ("KEY=value") are added last, so they override the defaults.
+func startServe(t *testing.T, gh *ghtest.GitHub, env ...string) *server {
 	t.Helper()
 	key := filepath.Join(t.TempDir(), "app.pem")
 	if err := os.WriteFile(key, gh.App.PrivateKeyPEM(), 0o600); err != nil {
@@ -53,6 +54,7 @@ func startServe(t *testing.T, gh *ghtest.GitHub) *server {
 		"OWNERBOT_WORKERS=2",
 		"OWNERBOT_LOG_LEVEL=debug",
 	)
+	cmd.Env = append(cmd.Env, env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -134,11 +136,14 @@ func runsOn(gh *ghtest.GitHub, head string) []ghtest.CheckRun {
 	return out
 }
 
-func TestServeEndToEnd(t *testing.T) {
-	gh := ghtest.NewGitHub(t)
-	gh.AddInstallation(e2eInstallation, "acme")
-	repo := gh.Git.CreateRepo("acme", "mono")
-	day := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+// e2eDay is when the fixture's first commit is made.
+var e2eDay = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+
+// seedRepo creates acme/<name> in installation e2eInstallation with one
+// commit on main: a CODEOWNERS, a root unit, and a tier-2 pay unit with a
+// runbook.
+func seedRepo(gh *ghtest.GitHub, name string) *ghtest.FixtureRepo {
+	repo := gh.Git.CreateRepo("acme", name)
 	repo.Commit("main", map[string]string{
 		".github/ownerbot.yaml":  "version: 1\nmode: enforce\n",
 		".github/CODEOWNERS":     "* @acme/platform\n/pay/ @acme/pay\n",
@@ -146,10 +151,27 @@ func TestServeEndToEnd(t *testing.T) {
 		"pay/OWNERS.yaml":        "version: 1\nowner: \"@acme/pay\"\ntier: 2\napprovers: [\"@acme/pay\"]\nrunbooks: [\"runbooks/*.md\"]\nreview: {last_reviewed: \"2026-11-01\"}\n",
 		"pay/runbooks/outage.md": "---\nlast_reviewed: \"2026-11-01\"\n---\n# Outage\n",
 		"pay/api/main.go":        "package main\n",
-	}, "the monorepo", day)
-	gh.AddRepo(e2eInstallation, "acme", "mono", ghtest.RepoOptions{})
+	}, "the monorepo", e2eDay)
+	gh.AddRepo(e2eInstallation, "acme", name, ghtest.RepoOptions{})
+	return repo
+}
+
+// newMonorepo is the fake GitHub the serve tests start from: the App
+// installed on acme, with acme/mono seeded and the two teams its
+// CODEOWNERS names.
+func newMonorepo(t *testing.T) (*ghtest.GitHub, *ghtest.FixtureRepo) {
+	t.Helper()
+	gh := ghtest.NewGitHub(t)
+	gh.AddInstallation(e2eInstallation, "acme")
+	repo := seedRepo(gh, "mono")
 	gh.AddTeam("acme", "pay", []string{"paul"}, map[string]string{"acme/mono": "push"})
 	gh.AddTeam("acme", "platform", []string{"pat"}, map[string]string{"acme/mono": "admin"})
+	return gh, repo
+}
+
+func TestServeEndToEnd(t *testing.T) {
+	gh, _ := newMonorepo(t)
+	day := e2eDay
 	s := startServe(t, gh)
 
 	for _, path := range []string{"/healthz", "/readyz", "/metrics"} {

@@ -1,7 +1,7 @@
 package codeowners
 
 import (
-	"path"
+	"slices"
 	"strings"
 )
 
@@ -93,6 +93,9 @@ func containsInt(s []int, v int) bool {
 // groupUnowned folds unowned files into the largest directories that hold
 // nothing else.
 func groupUnowned(files []string, unowned []bool) []UnownedGroup {
+	if !slices.Contains(unowned, true) {
+		return nil // the usual case, with a default owner: nothing to fold
+	}
 	type count struct{ total, unowned int }
 	dirs := map[string]*count{}
 	for i, f := range files {
@@ -135,14 +138,15 @@ func groupUnowned(files []string, unowned []bool) []UnownedGroup {
 }
 
 // parentDir returns the directory holding p, with a trailing slash, or "" for
-// the root. p may itself be a directory with a trailing slash.
+// the root. p may itself be a directory with a trailing slash. Paths are
+// clean repository paths, so the parent is a prefix of p: no copy is made.
 func parentDir(p string) string {
 	p = strings.TrimSuffix(p, "/")
-	d := path.Dir(p)
-	if d == "." || d == "/" {
+	i := strings.LastIndexByte(p, '/')
+	if i <= 0 {
 		return ""
 	}
-	return d + "/"
+	return p[:i+1]
 }
 
 // Duplicates maps the index of each rule to the index of the next rule with

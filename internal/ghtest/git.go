@@ -35,6 +35,8 @@ type GitServer struct {
 
 	mu    sync.Mutex
 	repos map[string]*FixtureRepo
+	// gone are the repositories DeleteRepo removed, by repoKey.
+	gone map[string]bool
 }
 
 func newGitServer(t testing.TB, authorize func(owner, name, password string) bool) *GitServer {
@@ -61,6 +63,10 @@ func (g *GitServer) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	owner, name := parts[0], strings.TrimSuffix(parts[1], ".git")
 	_, password, ok := r.BasicAuth()
+	if ok && g.deleted(owner, name) {
+		http.Error(w, "Repository not found.", http.StatusNotFound)
+		return
+	}
 	if !ok || !g.authorize(owner, name, password) {
 		w.Header().Set("WWW-Authenticate", `Basic realm="GitHub"`)
 		http.Error(w, "Invalid username or token. Password authentication is not supported for Git operations.", http.StatusUnauthorized)
@@ -135,6 +141,41 @@ func (g *GitServer) repo(owner, name string) *FixtureRepo {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.repos[repoKey(owner, name)]
+}
+
+// DeleteRepo removes owner/name's fixture from disk. From then on a request
+// for its git URL that carries credentials gets 404, as GitHub answers for a
+// deleted repository (one without credentials still gets the 401 challenge).
+// GitHub.DeleteRepo calls it; calling it alone leaves the API answering for
+// the repository, as in the moment between a deletion reaching git and
+// reaching the API. CreateRepo of the same name brings it back.
+func (g *GitServer) DeleteRepo(owner, name string) {
+	g.t.Helper()
+	k := repoKey(owner, name)
+	g.mu.Lock()
+	repo := g.repos[k]
+	delete(g.repos, k)
+	if g.gone == nil {
+		g.gone = map[string]bool{}
+	}
+	g.gone[k] = true
+	g.mu.Unlock()
+	if repo == nil {
+		return
+	}
+	repo.mu.Lock()
+	defer repo.mu.Unlock()
+	if err := os.RemoveAll(repo.dir); err != nil {
+		g.t.Fatalf("ghtest: delete %s/%s: %v", owner, name, err)
+	}
+}
+
+// deleted reports whether owner/name was deleted and not created again.
+func (g *GitServer) deleted(owner, name string) bool {
+	k := repoKey(owner, name)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.gone[k] && g.repos[k] == nil
 }
 
 // Dir is the bare repository's directory.

@@ -358,3 +358,33 @@ func (gh *GitHub) PushPull(owner, repo string, number int, files map[string]stri
 	gh.SetPullHead(owner, repo, number, head, changed)
 	return head
 }
+
+// SetPullBase points a pull request at another base branch, as editing its
+// base on GitHub does: the base SHA becomes branch's tip and the changed
+// files are those between the merge base and the head. It returns the new
+// base SHA. The repository needs a fixture with branch on it.
+func (gh *GitHub) SetPullBase(owner, repo string, number int, branch string) string {
+	gh.t.Helper()
+	fix := gh.Git.repo(owner, repo)
+	if fix == nil {
+		gh.t.Fatalf("ghtest: SetPullBase %s/%s: no fixture", owner, repo)
+	}
+	gh.mu.Lock()
+	head := gh.mustPull(owner, repo, number).HeadSHA
+	gh.mu.Unlock()
+	base := fix.Rev("refs/heads/" + branch)
+	out, err := fix.git(nil, "merge-base", base, head)
+	if err != nil {
+		gh.t.Fatalf("ghtest: SetPullBase: %v", err)
+	}
+	changed, err := fix.changedFiles(strings.TrimSpace(string(out)), head)
+	if err != nil {
+		gh.t.Fatalf("ghtest: SetPullBase: %v", err)
+	}
+	gh.mu.Lock()
+	defer gh.mu.Unlock()
+	p := gh.mustPull(owner, repo, number)
+	p.BaseRef, p.BaseSHA, p.Files = branch, base, changed
+	gh.mustRepo(owner, repo).issues[number].updated = gh.now()
+	return base
+}

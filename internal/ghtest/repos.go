@@ -74,6 +74,25 @@ func (gh *GitHub) AddRepo(installationID int64, owner, name string, opts RepoOpt
 	}
 }
 
+// DeleteRepo deletes owner/name as its owner would on GitHub: the API
+// answers 404 for the repository and everything in it (its pull requests,
+// comments and check runs go with it), it leaves its installation's
+// repository list, and its git URL answers 404 (see GitServer.DeleteRepo).
+// Helpers that inspect a repository, such as CheckRuns, fail the test for a
+// deleted one as for any unknown one; assert on Requests instead.
+func (gh *GitHub) DeleteRepo(owner, name string) {
+	gh.t.Helper()
+	gh.mu.Lock()
+	if gh.repos[repoKey(owner, name)] == nil {
+		gh.mu.Unlock()
+		gh.t.Fatalf("ghtest: DeleteRepo: unknown repository %s/%s", owner, name)
+		return
+	}
+	delete(gh.repos, repoKey(owner, name))
+	gh.mu.Unlock()
+	gh.Git.DeleteRepo(owner, name)
+}
+
 // SetFile registers content served by the contents endpoint for path at
 // ref, for tests that need no git history. It takes precedence over the
 // fixture repository.

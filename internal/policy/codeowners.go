@@ -7,7 +7,7 @@ import (
 	"github.com/ownerbot/ownerbot/internal/codeowners"
 )
 
-func checkCodeowners(tree Tree, res *Result) error {
+func checkCodeowners(tree Tree, cache *ParseCache, res *Result) error {
 	found, err := codeowners.Locate(tree)
 	if err != nil {
 		return fmt.Errorf("look for CODEOWNERS: %w", err)
@@ -24,15 +24,12 @@ func checkCodeowners(tree Tree, res *Result) error {
 			fmt.Sprintf("GitHub reads %s and ignores this file", found[0]),
 			fmt.Sprintf("move what this file should say into %s and delete it", found[0])))
 	}
-	f, err := tree.Open(found[0])
+	// One byte past the limit is enough to know GitHub ignores the file.
+	data, err := readBounded(tree, found[0], codeowners.MaxSize)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", found[0], err)
 	}
-	rs, err := codeowners.ReadRuleset(f)
-	f.Close()
-	if err != nil {
-		return fmt.Errorf("read %s: %w", found[0], err)
-	}
+	rs := cache.ruleset(data)
 	res.Ruleset = rs
 	path := found[0]
 	if rs.TooLarge {

@@ -141,6 +141,9 @@ func codeownersTransfers(base, head *Result) []Transfer {
 		// everything at once; the findings about it say more than a transfer.
 		return nil
 	}
+	if base.Ruleset == head.Ruleset {
+		return nil // the same parsed file (see ParseCache): nobody's files moved
+	}
 	type move struct {
 		from, to []string
 		files    []string

@@ -60,6 +60,8 @@ type Options struct {
 	// a runbook without a review date shows its last commit as context. It
 	// is called at most once. Without it, lengths run from Now.
 	History func(paths []string) (map[string]time.Time, error)
+	// Parsed, when set, keeps parsed CODEOWNERS files between evaluations.
+	Parsed *ParseCache
 }
 
 // A Result is the evaluation of one tree.
@@ -102,7 +104,7 @@ func Evaluate(tree Tree, opts Options) (*Result, error) {
 	}
 	tree = ignoring(tree, res.Config.Ignore)
 	res.Paths = tree.Paths()
-	if err := checkCodeowners(tree, res); err != nil {
+	if err := checkCodeowners(tree, opts.Parsed, res); err != nil {
 		return nil, err
 	}
 	if err := checkUnits(tree, opts.Now, res); err != nil {

@@ -23,6 +23,11 @@ import (
 	"github.com/ownerbot/ownerbot/internal/snapshot"
 )
 
+// parsedFiles is how many parsed CODEOWNERS files a Checker keeps: the
+// base and head of the pull requests in flight, with room to spare. A parse
+// of the largest file GitHub reads takes a few tens of megabytes.
+const parsedFiles = 8
+
 // MaxListedFiles is how many files GitHub lists for a pull request at most;
 // a larger pull request can only be checked in part.
 const MaxListedFiles = 3000
@@ -55,8 +60,9 @@ type Config struct {
 // A Checker checks pull requests. It is safe for concurrent use; the
 // webhook queue runs at most one check per pull request at a time.
 type Checker struct {
-	cfg Config
-	mem memory
+	cfg    Config
+	mem    memory
+	parsed *policy.ParseCache
 }
 
 // New returns a Checker.
@@ -73,7 +79,7 @@ func New(cfg Config) *Checker {
 	if cfg.Resolver == nil {
 		cfg.Resolver = resolve.New(0, nil)
 	}
-	return &Checker{cfg: cfg, mem: memory{checkRuns: map[string]checkRunState{}, comments: map[string]commentState{}, teams: map[string]teamMembers{}}}
+	return &Checker{cfg: cfg, parsed: policy.NewParseCache(parsedFiles), mem: memory{checkRuns: map[string]checkRunState{}, comments: map[string]commentState{}, teams: map[string]teamMembers{}}}
 }
 
 // A Target names one pull request of one installation.
@@ -239,24 +245,24 @@ func (c *Checker) evaluate(dir, base, head string) (baseRes, headRes *policy.Res
 		return nil, nil, err
 	}
 	now := c.cfg.Now()
-	baseRes, err = evaluateAt(dir, mergeBase, now, nil)
+	baseRes, err = evaluateAt(dir, mergeBase, now, nil, c.parsed)
 	if err != nil {
 		return nil, nil, fmt.Errorf("evaluate base %s: %w", mergeBase, err)
 	}
-	headRes, err = evaluateAt(dir, head, now, &baseRes.Config)
+	headRes, err = evaluateAt(dir, head, now, &baseRes.Config, c.parsed)
 	if err != nil {
 		return nil, nil, fmt.Errorf("evaluate head %s: %w", head, err)
 	}
 	return baseRes, headRes, nil
 }
 
-func evaluateAt(dir, rev string, now time.Time, cfg *config.Config) (*policy.Result, error) {
+func evaluateAt(dir, rev string, now time.Time, cfg *config.Config, parsed *policy.ParseCache) (*policy.Result, error) {
 	tree, err := snapshot.OpenRef(dir, rev)
 	if err != nil {
 		return nil, err
 	}
 	defer tree.Close()
-	return policy.Evaluate(tree, policy.Options{Now: now, Config: cfg, History: tree.ChangeTimes})
+	return policy.Evaluate(tree, policy.Options{Now: now, Config: cfg, History: tree.ChangeTimes, Parsed: parsed})
 }
 
 // isNotFound reports a 404 from the API.
