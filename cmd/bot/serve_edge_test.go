@@ -608,3 +608,38 @@ func TestServeCodeownersThatDoesNotParseAtHead(t *testing.T) {
 	}
 	checkHealthy(t, s)
 }
+
+// GitHub leaves pull_requests empty in check events of a fork's pull
+// request: "Re-run" then names only the head commit, and the bot finds the
+// pull request by it.
+func TestServeRerunNamesOnlyTheCommit(t *testing.T) {
+	gh, _ := newMonorepo(t)
+	s := startServe(t, gh)
+	pr := gh.OpenPull("acme", "mono", ghtest.PullSpec{Number: 12, Author: "bob", When: e2eDay.Add(time.Hour),
+		HeadFiles: map[string]string{"pay/api/main.go": "package main // from a fork\n"}})
+	rerun := ghtest.Rewrite(t, pointAt(t, "check_run", ghtest.Delivery(t, "check_run", "rerequested"), target(gh, "mono", pr)), func(m map[string]any) {
+		m["check_run"].(map[string]any)["pull_requests"] = []any{}
+	})
+	if code, answer := s.post(t, "check_run", "fork-rerun", rerun); code != http.StatusAccepted || answer != "accepted" {
+		t.Fatalf("rerequested: %d %q", code, answer)
+	}
+	s.waitJob(t, "fork-rerun")
+	if runs := runsOn(gh, pr.HeadSHA); len(runs) != 1 || runs[0].Conclusion != "success" {
+		t.Fatalf("check runs on the fork's head: %+v", runs)
+	}
+	if n := len(gh.Comments("acme", "mono", 12)); n != 1 {
+		t.Errorf("%d comments, want 1", n)
+	}
+
+	// A commit that heads no open pull request is answered and left alone.
+	stray := ghtest.Rewrite(t, rerun, func(m map[string]any) {
+		m["check_run"].(map[string]any)["head_sha"] = strings.Repeat("c", 40)
+	})
+	before := len(writes(gh))
+	s.post(t, "check_run", "stray-rerun", stray)
+	s.waitJob(t, "stray-rerun")
+	if after := len(writes(gh)); after != before {
+		t.Errorf("a re-run of a commit without a pull request wrote %d times", after-before)
+	}
+	checkHealthy(t, s)
+}

@@ -139,16 +139,34 @@ func handleEvent(ctx context.Context, checker *prcheck.Checker, ev webhook.Event
 	log := zerolog.Ctx(ctx)
 	switch ev.Name {
 	case "pull_request", "pull_request_review", "check_run", "check_suite":
-		if ev.PR == 0 || ev.InstallationID == 0 {
-			log.Debug().Msg("not about a pull request of an installation: nothing to do")
+		if ev.InstallationID == 0 {
+			log.Debug().Msg("not from an installation: nothing to do")
 			return nil
 		}
-		out, err := checker.Check(ctx, prcheck.Target{InstallationID: ev.InstallationID, Owner: ev.Owner, Repo: ev.Repo, Number: ev.PR})
-		if err != nil {
-			return err
+		numbers := []int{ev.PR}
+		if ev.PR == 0 {
+			if ev.HeadSHA == "" || (ev.Name != "check_run" && ev.Name != "check_suite") {
+				log.Debug().Msg("not about a pull request: nothing to do")
+				return nil
+			}
+			// A re-run of a fork's pull request names only its commit.
+			var err error
+			if numbers, err = checker.PullsWithHead(ctx, ev.InstallationID, ev.Owner, ev.Repo, ev.HeadSHA); err != nil {
+				return err
+			}
+			if len(numbers) == 0 {
+				log.Info().Msg("no open pull request has this commit as its head: nothing to check")
+				return nil
+			}
 		}
-		if out.Skipped != "" {
-			log.Info().Str("reason", out.Skipped).Msg("pull request skipped")
+		for _, n := range numbers {
+			out, err := checker.Check(ctx, prcheck.Target{InstallationID: ev.InstallationID, Owner: ev.Owner, Repo: ev.Repo, Number: n})
+			if err != nil {
+				return err
+			}
+			if out.Skipped != "" {
+				log.Info().Int("pr", n).Str("reason", out.Skipped).Msg("pull request skipped")
+			}
 		}
 		return nil
 	default:

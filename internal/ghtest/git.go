@@ -300,3 +300,33 @@ func (f *FixtureRepo) Rev(rev string) string {
 	}
 	return sha
 }
+
+// Merge merges commit into branch with a merge commit, as GitHub's merge
+// button does, and returns it. A conflict fails the test.
+func (f *FixtureRepo) Merge(branch, commit, message string, when time.Time) string {
+	f.t.Helper()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	base, err := f.revParse("refs/heads/" + branch)
+	if err != nil {
+		f.t.Fatalf("ghtest: merge into %s: %v", branch, err)
+	}
+	tree, err := f.git(nil, "merge-tree", "--write-tree", base, commit)
+	if err != nil {
+		f.t.Fatalf("ghtest: merge %s into %s: %v", commit, branch, err)
+	}
+	if when.IsZero() {
+		when = defaultWhen
+	}
+	date := strconv.FormatInt(when.Unix(), 10) + " +0000"
+	out, err := f.git([]string{"GIT_AUTHOR_DATE=" + date, "GIT_COMMITTER_DATE=" + date},
+		"commit-tree", strings.Fields(string(tree))[0], "-p", base, "-p", commit, "-m", message)
+	if err != nil {
+		f.t.Fatalf("ghtest: %v", err)
+	}
+	sha := strings.TrimSpace(string(out))
+	if _, err := f.git(nil, "update-ref", "refs/heads/"+branch, sha); err != nil {
+		f.t.Fatalf("ghtest: %v", err)
+	}
+	return sha
+}

@@ -145,3 +145,24 @@ func TestGitCloneNeedsToken(t *testing.T) {
 		t.Errorf("clone with another installation's token succeeded: %s", out)
 	}
 }
+
+func TestMergePull(t *testing.T) {
+	ctx := context.Background()
+	gh, c, repo, pr := gitFixture(t)
+	merge := gh.MergePull("acme", "widgets", 7, "pat")
+	if repo.Rev("main") != merge || repo.Rev(merge+"^1") != pr.BaseSHA || repo.Rev(merge+"^2") != pr.HeadSHA {
+		t.Errorf("main is not a merge of base and head: main %s, merge %s", repo.Rev("main"), merge)
+	}
+	got, _, err := c.PullRequests.Get(ctx, "acme", "widgets", 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.GetState() != "closed" || !got.GetMerged() || got.GetMergedBy().GetLogin() != "pat" ||
+		got.GetMergeCommitSHA() != merge || got.MergedAt == nil {
+		t.Errorf("merged pull request: state %q merged %v by %q commit %q at %v",
+			got.GetState(), got.GetMerged(), got.GetMergedBy().GetLogin(), got.GetMergeCommitSHA(), got.MergedAt)
+	}
+	if iss, _, err := c.Issues.Get(ctx, "acme", "widgets", 7); err != nil || iss.GetState() != "closed" {
+		t.Errorf("its issue: %v, %v", iss.GetState(), err)
+	}
+}

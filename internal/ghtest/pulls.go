@@ -1,6 +1,7 @@
 package ghtest
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -52,7 +53,10 @@ type Review struct {
 
 type pullState struct {
 	Pull
-	reviews []Review
+	mergedBy    string
+	mergedAt    time.Time
+	mergeCommit string
+	reviews     []Review
 	// commits are the head commits oldest first; from the fixture when
 	// there is one, else just the head SHA.
 	commits []string
@@ -96,6 +100,28 @@ func (gh *GitHub) SetPullHead(owner, repo string, number int, sha string, files 
 		p.Files = files
 	}
 	gh.mustRepo(owner, repo).issues[number].updated = gh.now()
+}
+
+// MergePull closes a pull request as merged by login, as the merge button
+// does, and returns the merge commit: the fixture's base branch moves to
+// a merge of base and head when there is a fixture, else the head is the
+// merge commit (as with a fast-forward).
+func (gh *GitHub) MergePull(owner, repo string, number int, login string) string {
+	gh.mu.Lock()
+	p := gh.mustPull(owner, repo, number)
+	base, head := p.BaseRef, p.HeadSHA
+	gh.mu.Unlock()
+	merge := head
+	if fix := gh.Git.repo(owner, repo); fix != nil {
+		merge = fix.Merge(base, head, fmt.Sprintf("Merge pull request #%d", number), gh.clock())
+	}
+	gh.mu.Lock()
+	defer gh.mu.Unlock()
+	gh.ensureUser(login)
+	p.Merged, p.State, p.mergedBy, p.mergedAt, p.mergeCommit = true, "closed", login, gh.now(), merge
+	iss := gh.mustRepo(owner, repo).issues[number]
+	iss.state, iss.updated = "closed", gh.now()
+	return merge
 }
 
 // AddReview records a review; SubmittedAt defaults to the fake's clock
@@ -146,7 +172,7 @@ func (gh *GitHub) pullJSON(st *repoState, p *pullState) *github.PullRequest {
 		teams = append(teams, &github.Team{Slug: github.String(s), Name: github.String(s)})
 	}
 	repo := gh.repoJSON(st)
-	return &github.PullRequest{
+	pr := &github.PullRequest{
 		ID:                 github.Int64(int64(st.id*100000 + int64(p.Number))),
 		Number:             github.Int(p.Number),
 		Title:              github.String(iss.title),
@@ -167,6 +193,15 @@ func (gh *GitHub) pullJSON(st *repoState, p *pullState) *github.PullRequest {
 		CreatedAt:          &github.Timestamp{Time: iss.created},
 		UpdatedAt:          &github.Timestamp{Time: iss.updated},
 	}
+	if p.Merged {
+		pr.MergedAt = &github.Timestamp{Time: p.mergedAt}
+		pr.ClosedAt = &github.Timestamp{Time: p.mergedAt}
+		pr.MergeCommitSHA = github.String(p.mergeCommit)
+		if p.mergedBy != "" {
+			pr.MergedBy = gh.userJSON(p.mergedBy)
+		}
+	}
+	return pr
 }
 
 func (gh *GitHub) getPull(w http.ResponseWriter, r *http.Request) {

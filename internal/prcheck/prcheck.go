@@ -217,6 +217,38 @@ func (c *Checker) record(ctx context.Context, gh *github.Client, t Target, pr *g
 	return out, nil
 }
 
+// maxOpenPullPages bounds the search for the pull requests of a commit: a
+// repository with more than 1,000 open pull requests is searched in part.
+const maxOpenPullPages = 10
+
+// PullsWithHead returns the open pull requests whose head is the commit
+// sha. GitHub leaves the pull requests of a check run or suite out of its
+// events when they come from forks, so "Re-run" names only a commit.
+func (c *Checker) PullsWithHead(ctx context.Context, installationID int64, owner, repo, sha string) ([]int, error) {
+	gh, err := c.cfg.Client(installationID)
+	if err != nil {
+		return nil, err
+	}
+	var numbers []int
+	opts := &github.PullRequestListOptions{State: "open", ListOptions: github.ListOptions{PerPage: 100}}
+	for range maxOpenPullPages {
+		page, resp, err := gh.PullRequests.List(ctx, owner, repo, opts)
+		if err != nil {
+			return nil, fmt.Errorf("list open pull requests of %s/%s: %w", owner, repo, err)
+		}
+		for _, pr := range page {
+			if pr.GetHead().GetSHA() == sha {
+				numbers = append(numbers, pr.GetNumber())
+			}
+		}
+		if resp.NextPage == 0 {
+			break
+		}
+		opts.Page = resp.NextPage
+	}
+	return numbers, nil
+}
+
 // changedFiles lists the files of a pull request, at most MaxListedFiles;
 // complete is false when GitHub holds back the rest.
 func (c *Checker) changedFiles(ctx context.Context, gh *github.Client, t Target, total int) (files []string, complete bool, err error) {

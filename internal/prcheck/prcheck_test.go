@@ -359,3 +359,52 @@ func TestCheckUnknownOwnerAtTheBaseIsNotNew(t *testing.T) {
 		t.Errorf("%d new unknown owners, want 1 (the line the change adds)", unknown)
 	}
 }
+
+// On merge, the sticky comment becomes the record of who approved what; the
+// check run judged the head and is left alone.
+func TestCheckRecordsApprovalsAtMerge(t *testing.T) {
+	f := newFixture(t)
+	pr := f.gh.OpenPull("acme", "mono", ghtest.PullSpec{Number: 15, Author: "bob", HeadFiles: map[string]string{
+		".github/CODEOWNERS": "* @acme/platform\n/pay/ @acme/pay\n/pay/batch/ @acme/data\n/old/ @acme/pay\n"}, When: day})
+	c := f.newChecker(t)
+	f.check(t, c, 15)
+	f.gh.AddReview("acme", "mono", 15, ghtest.Review{User: "paul", State: "APPROVED", CommitID: pr.HeadSHA, SubmittedAt: day})
+	f.check(t, c, 15)
+	runBefore, _ := f.one(t, 15, pr.HeadSHA)
+
+	// An admin merges with @acme/data's approval still missing.
+	merge := f.gh.MergePull("acme", "mono", 15, "pat")
+	out := f.check(t, c, 15)
+	if out.Skipped != "" || out.Report == nil || out.Report.Merged == nil {
+		t.Fatalf("merged pull request: %+v", out)
+	}
+	run, comment := f.one(t, 15, pr.HeadSHA)
+	if run.ID != runBefore.ID || run.Conclusion != runBefore.Conclusion {
+		t.Errorf("the merge changed the check run: %+v, was %+v", run, runBefore)
+	}
+	for _, want := range []string{"merged without 1 approval it needed", "Merged by @pat", merge[:12], "✅ @acme/pay (@paul)", "⏳ @acme/data"} {
+		if !strings.Contains(comment.Body, want) {
+			t.Errorf("the record lacks %q:\n%s", want, comment.Body)
+		}
+	}
+	// Recording twice writes nothing more.
+	f.gh.ResetRecording()
+	f.check(t, c, 15)
+	if writes := f.gh.CountCalls(func(r ghtest.Request) bool { return r.Method != "GET" }); writes != 0 {
+		t.Errorf("recording again wrote %d times", writes)
+	}
+
+	// A merged pull request that moved nothing and waived nothing is left
+	// as it was.
+	plain := f.gh.OpenPull("acme", "mono", ghtest.PullSpec{Number: 16, Author: "bob",
+		HeadFiles: map[string]string{"pay/api/main.go": "package main // v4\n"}, When: day})
+	f.check(t, c, 16)
+	_, before := f.one(t, 16, plain.HeadSHA)
+	f.gh.MergePull("acme", "mono", 16, "pat")
+	if out := f.check(t, c, 16); !strings.Contains(out.Skipped, "merged") {
+		t.Errorf("plain merge: skipped %q", out.Skipped)
+	}
+	if _, after := f.one(t, 16, plain.HeadSHA); after.Body != before.Body {
+		t.Error("a plain merge rewrote the comment")
+	}
+}
