@@ -631,6 +631,18 @@ func TestServeRerunNamesOnlyTheCommit(t *testing.T) {
 		t.Errorf("%d comments, want 1", n)
 	}
 
+	// A push's check suite ("requested") names a commit too, but asks for
+	// no re-run: it costs no API call.
+	suite := ghtest.Rewrite(t, pointAt(t, "check_suite", ghtest.Delivery(t, "check_suite", "requested"), target(gh, "mono", pr)), func(m map[string]any) {
+		m["check_suite"].(map[string]any)["pull_requests"] = []any{}
+	})
+	calls := gh.CountCalls(nil)
+	s.post(t, "check_suite", "push-suite", suite)
+	s.waitJob(t, "push-suite")
+	if n := gh.CountCalls(nil) - calls; n != 0 {
+		t.Errorf("a push's check suite made %d API calls", n)
+	}
+
 	// A commit that heads no open pull request is answered and left alone.
 	stray := ghtest.Rewrite(t, rerun, func(m map[string]any) {
 		m["check_run"].(map[string]any)["head_sha"] = strings.Repeat("c", 40)

@@ -145,7 +145,9 @@ func handleEvent(ctx context.Context, checker *prcheck.Checker, ev webhook.Event
 		}
 		numbers := []int{ev.PR}
 		if ev.PR == 0 {
-			if ev.HeadSHA == "" || (ev.Name != "check_run" && ev.Name != "check_suite") {
+			// Only a re-run asks for it: check_suite "requested" comes with
+			// every push, most of which head no pull request.
+			if ev.HeadSHA == "" || ev.Action != "rerequested" || (ev.Name != "check_run" && ev.Name != "check_suite") {
 				log.Debug().Msg("not about a pull request: nothing to do")
 				return nil
 			}
@@ -159,16 +161,18 @@ func handleEvent(ctx context.Context, checker *prcheck.Checker, ev webhook.Event
 				return nil
 			}
 		}
+		var errs []error
 		for _, n := range numbers {
 			out, err := checker.Check(ctx, prcheck.Target{InstallationID: ev.InstallationID, Owner: ev.Owner, Repo: ev.Repo, Number: n})
 			if err != nil {
-				return err
+				errs = append(errs, err)
+				continue
 			}
 			if out.Skipped != "" {
 				log.Info().Int("pr", n).Str("reason", out.Skipped).Msg("pull request skipped")
 			}
 		}
-		return nil
+		return errors.Join(errs...)
 	default:
 		// Installations and pushes are the sweep's (issue 6): the scheduled
 		// sweep looks at every repository anyway.

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"crypto/sha256"
+	"slices"
 	"sync"
 
 	"github.com/ownerbot/ownerbot/internal/codeowners"
@@ -19,7 +20,7 @@ type ParseCache struct {
 	order   [][sha256.Size]byte // oldest first
 }
 
-// NewParseCache returns a cache that keeps the max most recently added
+// NewParseCache returns a cache that keeps the max most recently used
 // files.
 func NewParseCache(max int) *ParseCache {
 	return &ParseCache{max: max, entries: map[[sha256.Size]byte]*codeowners.Ruleset{}}
@@ -33,6 +34,11 @@ func (c *ParseCache) ruleset(data []byte) *codeowners.Ruleset {
 	key := sha256.Sum256(data)
 	c.mu.Lock()
 	rs, ok := c.entries[key]
+	if ok {
+		// Most recently used last, so a busy repository's file stays.
+		i := slices.Index(c.order, key)
+		c.order = append(slices.Delete(c.order, i, i+1), key)
+	}
 	c.mu.Unlock()
 	if ok {
 		return rs

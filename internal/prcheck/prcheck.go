@@ -8,7 +8,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -57,12 +59,24 @@ type Config struct {
 	Resolver *resolve.Resolver
 }
 
-// A Checker checks pull requests. It is safe for concurrent use; the
-// webhook queue runs at most one check per pull request at a time.
+// A Checker checks pull requests. It is safe for concurrent use, and runs
+// at most one check of a pull request at a time (the webhook queue already
+// does not, but a re-run found by its commit comes from another job), so
+// two checks never both create the check run or the comment.
 type Checker struct {
 	cfg    Config
 	mem    memory
 	parsed *policy.ParseCache
+	locks  [64]sync.Mutex // by a hash of the pull request
+}
+
+// lock holds the lock of a pull request until the returned func is called.
+func (c *Checker) lock(t Target) func() {
+	h := fnv.New32a()
+	fmt.Fprintf(h, "%d/%s", t.InstallationID, strings.ToLower(t.String()))
+	mu := &c.locks[h.Sum32()%uint32(len(c.locks))]
+	mu.Lock()
+	return mu.Unlock
 }
 
 // New returns a Checker.
@@ -105,6 +119,7 @@ type Outcome struct {
 // one that moved ownership or changed exceptions gets its sticky comment
 // turned into the record of who approved what (DESIGN §4.1).
 func (c *Checker) Check(ctx context.Context, t Target) (Outcome, error) {
+	defer c.lock(t)()
 	log := zerolog.Ctx(ctx)
 	gh, err := c.cfg.Client(t.InstallationID)
 	if err != nil {
@@ -124,9 +139,12 @@ func (c *Checker) Check(ctx context.Context, t Target) (Outcome, error) {
 	head, baseSHA := pr.GetHead().GetSHA(), pr.GetBase().GetSHA()
 	out := Outcome{HeadSHA: head}
 
-	changed, complete, err := c.changedFiles(ctx, gh, t, pr.GetChangedFiles())
-	if err != nil {
-		return out, err
+	var changed []string
+	complete := true
+	if !merged { // the record of a merge does not list the files
+		if changed, complete, err = c.changedFiles(ctx, gh, t, pr.GetChangedFiles()); err != nil {
+			return out, err
+		}
 	}
 	token, err := c.cfg.Token(ctx, t.InstallationID)
 	if err != nil {
@@ -153,7 +171,7 @@ func (c *Checker) Check(ctx context.Context, t Target) (Outcome, error) {
 		return out, err
 	}
 	if merged {
-		return c.record(ctx, gh, t, pr, baseRes, headRes, changed)
+		return c.recordMerge(ctx, gh, t, pr, baseRes, headRes)
 	}
 	if err := c.resolveOwners(ctx, gh, t, pr, baseRes, headRes, changed, complete); err != nil {
 		// The two rules stay skipped; the rest of the check stands.
@@ -185,16 +203,15 @@ func (c *Checker) Check(ctx context.Context, t Target) (Outcome, error) {
 	return out, nil
 }
 
-// record keeps, in the sticky comment of a merged pull request, who
+// recordMerge keeps, in the sticky comment of a merged pull request, who
 // approved each ownership move and exception change on the commit that
 // merged, and says plainly what merged without the approval it needed.
 // The check run is left as it was: it judged the head before the merge.
-func (c *Checker) record(ctx context.Context, gh *github.Client, t Target, pr *github.PullRequest, base, head *policy.Result, changed []string) (Outcome, error) {
+func (c *Checker) recordMerge(ctx context.Context, gh *github.Client, t Target, pr *github.PullRequest, base, head *policy.Result) (Outcome, error) {
 	out := Outcome{HeadSHA: pr.GetHead().GetSHA()}
 	rep := &report.PullRequest{
 		Head:       head,
 		Comparison: policy.Compare(base, head),
-		Changed:    changed,
 		Mode:       base.Config.Mode,
 		Enforcing:  base.Config.Enforcing(c.cfg.Now()),
 		Merged: &report.Merge{
@@ -205,6 +222,14 @@ func (c *Checker) record(ctx context.Context, gh *github.Client, t Target, pr *g
 		out.Skipped = "merged, with no ownership move or exception change to record"
 		return out, nil
 	}
+	// The record is written once: later reviews or membership changes do
+	// not rewrite what stood at the merge.
+	if recorded, err := c.mergeRecorded(ctx, gh, t); err != nil || recorded {
+		if recorded {
+			out.Skipped = "merged, and its approvals are already recorded"
+		}
+		return out, err
+	}
 	if err := c.approve(ctx, gh, t, pr, rep); err != nil {
 		return out, err
 	}
@@ -213,8 +238,24 @@ func (c *Checker) record(ctx context.Context, gh *github.Client, t Target, pr *g
 		return out, err
 	}
 	zerolog.Ctx(ctx).Info().Int("transfers", len(rep.Transfers)).Int("exceptions", len(rep.Exceptions)).
-		Int("unapproved", rep.Blocking()).Msg("approvals recorded at merge")
+		Int("unapproved", rep.PendingApprovals()).Msg("approvals recorded at merge")
 	return out, nil
+}
+
+// mergeRecorded reports whether the sticky comment already is the record of
+// the merge.
+func (c *Checker) mergeRecorded(ctx context.Context, gh *github.Client, t Target) (bool, error) {
+	c.mem.mu.Lock()
+	known, ok := c.mem.comments[t.String()]
+	c.mem.mu.Unlock()
+	if ok {
+		return known.merged, nil
+	}
+	found, err := c.findComment(ctx, gh, t)
+	if err != nil || found == nil {
+		return false, err
+	}
+	return strings.Contains(found.GetBody(), report.MergeMarker), nil
 }
 
 // maxOpenPullPages bounds the search for the pull requests of a commit: a

@@ -382,16 +382,22 @@ func TestCheckRecordsApprovalsAtMerge(t *testing.T) {
 	if run.ID != runBefore.ID || run.Conclusion != runBefore.Conclusion {
 		t.Errorf("the merge changed the check run: %+v, was %+v", run, runBefore)
 	}
-	for _, want := range []string{"merged without 1 approval it needed", "Merged by @pat", merge[:12], "✅ @acme/pay (@paul)", "⏳ @acme/data"} {
+	for _, want := range []string{"merged with 1 change that lacks the approval it needed", "Merged by @pat", merge[:12], "✅ @acme/pay (@paul)", "⏳ @acme/data"} {
 		if !strings.Contains(comment.Body, want) {
 			t.Errorf("the record lacks %q:\n%s", want, comment.Body)
 		}
 	}
-	// Recording twice writes nothing more.
+	// The record stands as it was at the merge: a later approval, seen by
+	// this bot or by a restarted one, rewrites nothing.
+	f.gh.AddReview("acme", "mono", 15, ghtest.Review{User: "dana", State: "APPROVED", CommitID: pr.HeadSHA, SubmittedAt: day})
 	f.gh.ResetRecording()
 	f.check(t, c, 15)
+	f.check(t, f.newChecker(t), 15)
 	if writes := f.gh.CountCalls(func(r ghtest.Request) bool { return r.Method != "GET" }); writes != 0 {
 		t.Errorf("recording again wrote %d times", writes)
+	}
+	if _, again := f.one(t, 15, pr.HeadSHA); again.Body != comment.Body {
+		t.Errorf("the record changed after the merge:\n%s", again.Body)
 	}
 
 	// A merged pull request that moved nothing and waived nothing is left

@@ -26,8 +26,9 @@ type checkRunState struct {
 }
 
 type commentState struct {
-	id   int64
-	body string // hash of the body last published
+	id     int64
+	body   string // hash of the body last published
+	merged bool   // the body is the record of the merge
 }
 
 // publish writes the check run and the sticky comment, each only when it
@@ -176,7 +177,7 @@ func (c *Checker) publishComment(ctx context.Context, gh *github.Client, t Targe
 			return err
 		}
 		if found != nil {
-			known, ok = commentState{id: found.GetID(), body: fingerprint(found.GetBody())}, true
+			known, ok = commentState{id: found.GetID(), body: fingerprint(found.GetBody()), merged: strings.Contains(found.GetBody(), report.MergeMarker)}, true
 			if known.body == hash {
 				c.rememberComment(key, known)
 				return nil
@@ -194,7 +195,7 @@ func (c *Checker) publishComment(ctx context.Context, gh *github.Client, t Targe
 		} else if err != nil {
 			return fmt.Errorf("edit comment %d of %s: %w", known.id, t, err)
 		} else {
-			c.rememberComment(key, commentState{id: known.id, body: hash})
+			c.rememberComment(key, commentState{id: known.id, body: hash, merged: rep.Merged != nil})
 			return nil
 		}
 	}
@@ -208,7 +209,7 @@ func (c *Checker) publishComment(ctx context.Context, gh *github.Client, t Targe
 		}
 		created = found
 	}
-	c.rememberComment(key, commentState{id: created.GetID(), body: fingerprint(created.GetBody())})
+	c.rememberComment(key, commentState{id: created.GetID(), body: fingerprint(created.GetBody()), merged: strings.Contains(created.GetBody(), report.MergeMarker)})
 	return nil
 }
 

@@ -22,6 +22,10 @@ const (
 // CommentMarker is the hidden line that finds the sticky comment again.
 const CommentMarker = "<!-- ownerbot:pull-request -->"
 
+// MergeMarker is the hidden line of a sticky comment that has become the
+// record of the merge, which is never rewritten.
+const MergeMarker = "<!-- ownerbot:merged -->"
+
 // A PullRequest is everything the App says about one pull request: what the
 // change does to ownership and whose approvals it still needs.
 type PullRequest struct {
@@ -68,12 +72,12 @@ type ExceptionApproval struct {
 // Blocking counts what fails the pull request when enforcing: new errors,
 // then transfers and exceptions that still need approval.
 func (pr *PullRequest) Blocking() int {
-	return pr.Comparison.Introduced(policy.Error) + pr.pendingApprovals()
+	return pr.Comparison.Introduced(policy.Error) + pr.PendingApprovals()
 }
 
-// pendingApprovals counts the transfers and exception changes that still
+// PendingApprovals counts the transfers and exception changes that still
 // need an approval.
-func (pr *PullRequest) pendingApprovals() int {
+func (pr *PullRequest) PendingApprovals() int {
 	n := 0
 	for _, t := range pr.Transfers {
 		if len(t.Missing) > 0 {
@@ -109,7 +113,7 @@ func (pr *PullRequest) Title() string {
 	if n := len(pr.Comparison.New); n > 0 {
 		parts = append(parts, plural(n, "new ownership problem", "new ownership problems"))
 	}
-	if n := pr.pendingApprovals(); n > 0 {
+	if n := pr.PendingApprovals(); n > 0 {
 		parts = append(parts, plural(n, "approval missing", "approvals missing"))
 	}
 	if len(parts) == 0 {
@@ -146,12 +150,15 @@ func PullRequestComment(w io.Writer, pr *PullRequest) error {
 // commit. With the git history, it is the audit trail of the decision.
 func writeMergeRecord(tw *textWriter, pr *PullRequest) {
 	m := pr.Merged
-	missing := pr.pendingApprovals()
+	missing := pr.PendingApprovals()
 	title := "merged with every approval it needed"
-	if missing > 0 {
-		title = "merged without " + plural(missing, "approval it needed", "approvals it needed")
+	switch {
+	case missing == 1:
+		title = "merged with 1 change that lacks the approval it needed"
+	case missing > 1:
+		title = fmt.Sprintf("merged with %d changes that lack the approval they needed", missing)
 	}
-	tw.printf("%s\n### ownerbot: %s\n\n", CommentMarker, title)
+	tw.printf("%s\n%s\n### ownerbot: %s\n\n", CommentMarker, MergeMarker, title)
 	by := "GitHub"
 	if m.By != "" {
 		by = "@" + m.By

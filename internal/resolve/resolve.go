@@ -38,9 +38,18 @@ type Resolver struct {
 	ttl time.Duration
 	now func() time.Time
 
-	mu      sync.Mutex
-	answers map[string]answer
+	mu       sync.Mutex
+	answers  map[string]answer
+	verdicts map[string]verdict // GitHub's CODEOWNERS verdicts, by repository and commit
 }
+
+type verdict struct {
+	problems map[string]string // never changed once stored
+	at       time.Time
+}
+
+// maxVerdicts bounds the remembered CODEOWNERS verdicts.
+const maxVerdicts = 1_000
 
 type answer struct {
 	problem string // "" when the owner is fine
@@ -59,7 +68,7 @@ func New(ttl time.Duration, now func() time.Time) *Resolver {
 	if now == nil {
 		now = time.Now
 	}
-	return &Resolver{ttl: ttl, now: now, answers: map[string]answer{}}
+	return &Resolver{ttl: ttl, now: now, answers: map[string]answer{}, verdicts: map[string]verdict{}}
 }
 
 // Owners looks up each owner of names (@login or @org/team; case does not
@@ -141,7 +150,7 @@ func (r *Resolver) user(ctx context.Context, gh *github.Client, repo Repo, login
 	switch p := perm.GetPermission(); p {
 	case "admin", "write":
 		return "", nil
-	case "":
+	case "", "none":
 		return "has no access to the repository; owners need write access", nil
 	default:
 		return fmt.Sprintf("has %s access to the repository; owners need write access", p), nil
@@ -151,12 +160,21 @@ func (r *Resolver) user(ctx context.Context, gh *github.Client, repo Repo, login
 // Codeowners returns what GitHub reports as unknown owners of the
 // CODEOWNERS file at ref (a branch or commit): users and teams that do not
 // exist or lack write access. GitHub's verdict covers team access, which
-// the REST API offers no cheaper way to check. A repository without a
-// CODEOWNERS file at ref has no unknown owners.
+// the REST API offers no cheaper way to check. Callers ask only where there
+// is a CODEOWNERS file: GitHub finding none at ref is an error. The answer
+// for a commit is remembered like the others.
 func (r *Resolver) Codeowners(ctx context.Context, gh *github.Client, repo Repo, ref string) (map[string]string, error) {
+	key := fmt.Sprintf("%d codeowners %s@%s", repo.InstallationID, strings.ToLower(repo.String()), ref)
+	now := r.now()
+	r.mu.Lock()
+	v, ok := r.verdicts[key]
+	r.mu.Unlock()
+	if ok && now.Sub(v.at) < r.ttl {
+		return v.problems, nil
+	}
 	res, _, err := gh.Repositories.GetCodeownersErrors(ctx, repo.Owner, repo.Name, &github.GetCodeownersErrorsOptions{Ref: ref})
 	if isNotFound(err) {
-		return map[string]string{}, nil
+		return nil, fmt.Errorf("GitHub finds no CODEOWNERS file in %s at %s", repo, ref)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read CODEOWNERS errors of %s at %s: %w", repo, ref, err)
@@ -170,6 +188,12 @@ func (r *Resolver) Codeowners(ctx context.Context, gh *github.Client, repo Repo,
 			problems[owner] = "is unknown to GitHub: it does not exist or lacks write access to the repository"
 		}
 	}
+	r.mu.Lock()
+	if len(r.verdicts) >= maxVerdicts {
+		clear(r.verdicts)
+	}
+	r.verdicts[key] = verdict{problems, now}
+	r.mu.Unlock()
 	return problems, nil
 }
 

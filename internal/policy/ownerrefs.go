@@ -80,13 +80,16 @@ func (res *Result) ResolveOwners(problems map[string]string, now time.Time) {
 		if !bad {
 			continue
 		}
+		// The name in lower case, as GitHub compares it: changing only its
+		// case is no new problem for the ratchet.
+		name := strings.ToLower(ref.Owner)
 		var f Finding
 		if ref.InCODEOWNERS() {
 			f = finding(CodeownersUnknownOwner, ref.Path, ref.Line, ref.Column,
-				fmt.Sprintf("Unknown owner: %s %s, so GitHub does not ask it for reviews", ref.Owner, why), "")
+				fmt.Sprintf("Unknown owner: %s %s, so GitHub does not ask it for reviews", name, why), "")
 		} else {
 			f = finding(OwnersUnresolvable, ref.Path, ref.Line, ref.Column,
-				fmt.Sprintf("%s %s %s", fieldNoun(ref.Field), ref.Owner, why), "")
+				fmt.Sprintf("%s %s %s", fieldNoun(ref.Field), name, why), "")
 		}
 		res.waive(&f, now)
 		if res.complete(&f) {

@@ -130,6 +130,14 @@ func TestResolveOwnersExceptionsConfigAndRatchet(t *testing.T) {
 			fresh = append(fresh, brief{f.Rule, f.Path, f.Line, f.Column, f.Severity})
 		}
 		want := []brief{{CodeownersUnknownOwner, ".github/CODEOWNERS", 3, 17, Error}}
+		// Writing an unknown owner in other case is not a new problem.
+		recased := evaluate(t, with(base, map[string]string{".github/CODEOWNERS": "* @acme/all\n/pay/ @acme/pay @ACME/Ghost\n/web/ @acme/web\n"}))
+		recased.ResolveOwners(problems, today)
+		for _, f := range Compare(b, recased).New {
+			if f.Rule == CodeownersUnknownOwner {
+				t.Errorf("a change of case counts as new: %+v", f)
+			}
+		}
 		if diff := cmp.Diff(want, fresh); diff != "" {
 			t.Errorf("new findings (-want +got):\n%s", diff)
 		}
