@@ -228,18 +228,11 @@ func (gh *GitHub) updateRepo(w http.ResponseWriter, r *http.Request) {
 // write access to the repository. Syntax errors are the bot's own to find
 // and are not reported; e-mail owners are taken as known.
 func (gh *GitHub) codeownersErrors(w http.ResponseWriter, r *http.Request) {
-	gh.mu.Lock()
-	st := gh.repo(w, r)
+	st, ref := gh.repoAtRef(w, r)
 	if st == nil {
-		gh.mu.Unlock()
 		return
 	}
-	ref := r.URL.Query().Get("ref")
-	if ref == "" {
-		ref = st.opts.DefaultBranch
-	}
 	owner, name := st.owner, st.name
-	gh.mu.Unlock()
 
 	var path, content string
 	for _, p := range []string{".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"} {
@@ -290,6 +283,23 @@ func (gh *GitHub) canOwn(st *repoState, name string) bool {
 	return gh.users[strings.ToLower(name)] != nil && permRank[gh.permission(st, name)] >= permRank["write"]
 }
 
+// repoAtRef finds the repository addressed by r and the ref its "ref"
+// parameter names (the default branch when absent). It answers 404 itself
+// when there is no such repository.
+func (gh *GitHub) repoAtRef(w http.ResponseWriter, r *http.Request) (*repoState, string) {
+	gh.mu.Lock()
+	defer gh.mu.Unlock()
+	st := gh.repo(w, r)
+	if st == nil {
+		return nil, ""
+	}
+	ref := r.URL.Query().Get("ref")
+	if ref == "" {
+		ref = st.opts.DefaultBranch
+	}
+	return st, ref
+}
+
 // fileAt reads a file of a repository at ref, from SetFile content or the
 // fixture repository.
 func (gh *GitHub) fileAt(owner, name, ref, path string) (string, bool) {
@@ -329,19 +339,11 @@ func (gh *GitHub) getUser(w http.ResponseWriter, r *http.Request) {
 // repository. Directories are not listed.
 func (gh *GitHub) getContent(w http.ResponseWriter, r *http.Request) {
 	path := strings.Trim(r.PathValue("path"), "/")
-	gh.mu.Lock()
-	st := gh.repo(w, r)
+	st, ref := gh.repoAtRef(w, r)
 	if st == nil {
-		gh.mu.Unlock()
 		return
 	}
-	ref := r.URL.Query().Get("ref")
-	if ref == "" {
-		ref = st.opts.DefaultBranch
-	}
-	owner, name := st.owner, st.name
-	gh.mu.Unlock()
-	content, ok := gh.fileAt(owner, name, ref, path)
+	content, ok := gh.fileAt(st.owner, st.name, ref, path)
 	if !ok {
 		notFound(w)
 		return

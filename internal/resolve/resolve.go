@@ -39,22 +39,19 @@ type Resolver struct {
 	now func() time.Time
 
 	mu       sync.Mutex
-	answers  map[string]answer
-	verdicts map[string]verdict // GitHub's CODEOWNERS verdicts, by repository and commit
+	answers  map[string]kept[string]            // one owner's problem, "" when fine
+	verdicts map[string]kept[map[string]string] // GitHub's CODEOWNERS verdicts, by repository and commit
 }
 
-type verdict struct {
-	problems map[string]string // never changed once stored
-	at       time.Time
+// kept is a remembered answer and when it was got. Stored values are never
+// changed.
+type kept[V any] struct {
+	value V
+	at    time.Time
 }
 
 // maxVerdicts bounds the remembered CODEOWNERS verdicts.
 const maxVerdicts = 1_000
-
-type answer struct {
-	problem string // "" when the owner is fine
-	at      time.Time
-}
 
 // maxAnswers bounds what a Resolver remembers; when full it starts afresh.
 const maxAnswers = 50_000
@@ -68,7 +65,7 @@ func New(ttl time.Duration, now func() time.Time) *Resolver {
 	if now == nil {
 		now = time.Now
 	}
-	return &Resolver{ttl: ttl, now: now, answers: map[string]answer{}, verdicts: map[string]verdict{}}
+	return &Resolver{ttl: ttl, now: now, answers: map[string]kept[string]{}, verdicts: map[string]kept[map[string]string]{}}
 }
 
 // Owners looks up each owner of names (@login or @org/team; case does not
@@ -93,7 +90,7 @@ func (r *Resolver) Owners(ctx context.Context, gh *github.Client, repo Repo, nam
 			key = fmt.Sprintf("%d user %s %s", repo.InstallationID, strings.ToLower(repo.String()), login)
 			look = func() (string, error) { return r.user(ctx, gh, repo, login) }
 		}
-		problem, err := r.remembered(key, look)
+		problem, err := remember(r, r.answers, maxAnswers, key, look)
 		if err != nil {
 			return nil, fmt.Errorf("look up %s for %s: %w", name, repo, err)
 		}
@@ -165,36 +162,25 @@ func (r *Resolver) user(ctx context.Context, gh *github.Client, repo Repo, login
 // for a commit is remembered like the others.
 func (r *Resolver) Codeowners(ctx context.Context, gh *github.Client, repo Repo, ref string) (map[string]string, error) {
 	key := fmt.Sprintf("%d codeowners %s@%s", repo.InstallationID, strings.ToLower(repo.String()), ref)
-	now := r.now()
-	r.mu.Lock()
-	v, ok := r.verdicts[key]
-	r.mu.Unlock()
-	if ok && now.Sub(v.at) < r.ttl {
-		return v.problems, nil
-	}
-	res, _, err := gh.Repositories.GetCodeownersErrors(ctx, repo.Owner, repo.Name, &github.GetCodeownersErrorsOptions{Ref: ref})
-	if isNotFound(err) {
-		return nil, fmt.Errorf("GitHub finds no CODEOWNERS file in %s at %s", repo, ref)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read CODEOWNERS errors of %s at %s: %w", repo, ref, err)
-	}
-	problems := map[string]string{}
-	for _, e := range res.Errors {
-		if e.Kind != "Unknown owner" {
-			continue // the bot finds syntax errors itself, with more to say
+	return remember(r, r.verdicts, maxVerdicts, key, func() (map[string]string, error) {
+		res, _, err := gh.Repositories.GetCodeownersErrors(ctx, repo.Owner, repo.Name, &github.GetCodeownersErrorsOptions{Ref: ref})
+		if isNotFound(err) {
+			return nil, fmt.Errorf("GitHub finds no CODEOWNERS file in %s at %s", repo, ref)
 		}
-		if owner := ownerOf(e); owner != "" {
-			problems[owner] = "is unknown to GitHub: it does not exist or lacks write access to the repository"
+		if err != nil {
+			return nil, fmt.Errorf("read CODEOWNERS errors of %s at %s: %w", repo, ref, err)
 		}
-	}
-	r.mu.Lock()
-	if len(r.verdicts) >= maxVerdicts {
-		clear(r.verdicts)
-	}
-	r.verdicts[key] = verdict{problems, now}
-	r.mu.Unlock()
-	return problems, nil
+		problems := map[string]string{}
+		for _, e := range res.Errors {
+			if e.Kind != "Unknown owner" {
+				continue // the bot finds syntax errors itself, with more to say
+			}
+			if owner := ownerOf(e); owner != "" {
+				problems[owner] = "is unknown to GitHub: it does not exist or lacks write access to the repository"
+			}
+		}
+		return problems, nil
+	})
 }
 
 var ownerPattern = regexp.MustCompile(`@[A-Za-z0-9][A-Za-z0-9-]*(/[A-Za-z0-9_.-]+)?`)
@@ -210,26 +196,27 @@ func ownerOf(e *github.CodeownersError) string {
 	return strings.ToLower(ownerPattern.FindString(e.Message))
 }
 
-// remembered returns a fresh remembered answer for key, or looks it up.
-func (r *Resolver) remembered(key string, look func() (string, error)) (string, error) {
+// remember returns the answer kept in m for key while it is fresh, or looks
+// it up and keeps it; a full m starts afresh. Failures are not kept.
+func remember[V any](r *Resolver, m map[string]kept[V], max int, key string, look func() (V, error)) (V, error) {
 	now := r.now()
 	r.mu.Lock()
-	a, ok := r.answers[key]
+	k, ok := m[key]
 	r.mu.Unlock()
-	if ok && now.Sub(a.at) < r.ttl {
-		return a.problem, nil
+	if ok && now.Sub(k.at) < r.ttl {
+		return k.value, nil
 	}
-	problem, err := look()
+	v, err := look()
 	if err != nil {
-		return "", err
+		return v, err
 	}
 	r.mu.Lock()
-	if len(r.answers) >= maxAnswers {
-		clear(r.answers)
+	if len(m) >= max {
+		clear(m)
 	}
-	r.answers[key] = answer{problem, now}
+	m[key] = kept[V]{v, now}
 	r.mu.Unlock()
-	return problem, nil
+	return v, nil
 }
 
 func isNotFound(err error) bool {
