@@ -3,6 +3,7 @@ package prcheck_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -413,4 +414,24 @@ func TestCheckRecordsApprovalsAtMerge(t *testing.T) {
 	if _, after := f.one(t, 16, plain.HeadSHA); after.Body != before.Body {
 		t.Error("a plain merge rewrote the comment")
 	}
+}
+
+// Checks of one pull request never overlap, so a Checker that remembers
+// nothing yet still creates one check run and one comment when a re-run
+// found by its commit arrives beside the pull request's own event.
+func TestCheckOfOnePullRequestAtATime(t *testing.T) {
+	f := newFixture(t)
+	pr := f.gh.OpenPull("acme", "mono", ghtest.PullSpec{Number: 17, Author: "bob",
+		HeadFiles: map[string]string{"pay/api/main.go": "package main // v5\n"}, When: day})
+	c := f.newChecker(t)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			if _, err := c.Check(context.Background(), prcheck.Target{InstallationID: installation, Owner: "acme", Repo: "mono", Number: 17}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	f.one(t, 17, pr.HeadSHA)
 }
