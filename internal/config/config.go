@@ -5,6 +5,7 @@ package config
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ownerbot/ownerbot/internal/codeowners"
@@ -47,6 +48,44 @@ type Config struct {
 	// Ignore are CODEOWNERS-syntax patterns of paths ownerbot does not judge
 	// at all: test fixtures, vendored code, generated trees.
 	Ignore []string
+	Issues Issues
+	// Reviews sets when a pull request has waited too long on its owners.
+	Reviews Reviews
+}
+
+// Issues says how the sweep keeps its living issues.
+type Issues struct {
+	// Enabled turns the living issues on; default true.
+	Enabled bool
+	// Labels go on every issue the bot opens; the first one is how the bot
+	// finds its issues again. Default ["ownerbot"].
+	Labels []string
+	// Reminders are the waits between an issue's reminders: the first
+	// after Reminders[0], the next Reminders[1] later, and the last wait
+	// repeats. Default 7d, 14d, 28d.
+	Reminders []strictyaml.Duration
+	// QuietDays are weekdays on which no reminder or escalation is sent;
+	// default Saturday and Sunday.
+	QuietDays []time.Weekday
+	// GroupBy is Unit (one issue per unit, the default) or Team (one digest
+	// per owning team).
+	GroupBy string
+	// MinSeverity is the least severe finding that goes in an issue; default
+	// "warning". Expiring exceptions are always listed.
+	MinSeverity string
+}
+
+// Issue grouping.
+const (
+	Unit = "unit"
+	Team = "team"
+)
+
+// Reviews is the service level of owners' reviews on pull requests.
+type Reviews struct {
+	// SLA is how many working days (Monday to Friday) a pull request may
+	// wait on a review its owners were asked for; default 3.
+	SLA strictyaml.Duration
 }
 
 // Runbooks says which units must have a runbook.
@@ -77,6 +116,15 @@ func Default() Config {
 		Runbooks:   Runbooks{RequiredTiers: []int{1, 2}},
 		Exceptions: Exceptions{MaxDuration: strictyaml.Duration{Days: 90}, Rules: map[string]ExceptionRule{}},
 		CODEOWNERS: Manual,
+		Issues: Issues{
+			Enabled:     true,
+			Labels:      []string{"ownerbot"},
+			Reminders:   []strictyaml.Duration{{Days: 7}, {Days: 14}, {Days: 28}},
+			QuietDays:   []time.Weekday{time.Saturday, time.Sunday},
+			GroupBy:     Unit,
+			MinSeverity: "warning",
+		},
+		Reviews: Reviews{SLA: strictyaml.Duration{Days: 3}},
 	}
 }
 
@@ -188,6 +236,16 @@ func (c *Config) decode(d *strictyaml.Decoder, root *yaml.Node, knownRule func(s
 				c.Ignore = append(c.Ignore, p)
 			})
 		},
+		"issues": func(v *yaml.Node) { c.Issues.decode(d, v) },
+		"reviews": func(v *yaml.Node) {
+			d.Fields(v, "reviews", map[string]func(*yaml.Node){
+				"sla": func(v *yaml.Node) {
+					if dur, ok := d.Duration(v, "reviews.sla"); ok {
+						c.Reviews.SLA = dur
+					}
+				},
+			})
+		},
 		"codeowners": func(v *yaml.Node) {
 			d.Fields(v, "codeowners", map[string]func(*yaml.Node){
 				"mode": func(v *yaml.Node) {
@@ -198,6 +256,90 @@ func (c *Config) decode(d *strictyaml.Decoder, root *yaml.Node, knownRule func(s
 			})
 		},
 	})
+}
+
+var weekdays = map[string]time.Weekday{
+	"sunday": time.Sunday, "monday": time.Monday, "tuesday": time.Tuesday, "wednesday": time.Wednesday,
+	"thursday": time.Thursday, "friday": time.Friday, "saturday": time.Saturday,
+}
+
+func (is *Issues) decode(d *strictyaml.Decoder, v *yaml.Node) {
+	d.Fields(v, "issues", map[string]func(*yaml.Node){
+		"enabled": func(v *yaml.Node) {
+			if b, ok := d.Bool(v, "issues.enabled"); ok {
+				is.Enabled = b
+			}
+		},
+		"labels": func(v *yaml.Node) {
+			var labels []string
+			d.Each(v, "issues.labels", func(item *yaml.Node) {
+				l, ok := d.NonEmpty(item, "a label")
+				switch {
+				case !ok:
+				case len(l) > 50:
+					d.Errorf(item, "label %q is longer than GitHub's 50 characters", l)
+				case strings.Contains(l, ","):
+					d.Errorf(item, "label %q has a comma, which GitHub's label filter cannot search for", l)
+				default:
+					labels = append(labels, l)
+				}
+			})
+			if len(labels) > 0 {
+				is.Labels = labels
+			}
+		},
+		"reminders": func(v *yaml.Node) {
+			var waits []strictyaml.Duration
+			d.Each(v, "issues.reminders", func(item *yaml.Node) {
+				if dur, ok := d.Duration(item, "a reminder wait"); ok {
+					waits = append(waits, dur)
+				}
+			})
+			if len(waits) > 0 {
+				is.Reminders = waits
+			}
+		},
+		"quiet_days": func(v *yaml.Node) {
+			var days []time.Weekday
+			d.Each(v, "issues.quiet_days", func(item *yaml.Node) {
+				name, ok := d.NonEmpty(item, "a weekday")
+				if !ok {
+					return
+				}
+				wd, ok := weekdays[strings.ToLower(name)]
+				if !ok {
+					d.Errorf(item, "%q is not a weekday (monday … sunday)", name)
+					return
+				}
+				days = append(days, wd)
+			})
+			if len(days) == 7 {
+				d.Errorf(v, "issues.quiet_days names every day of the week: no reminder would ever be sent")
+				return
+			}
+			is.QuietDays = days
+		},
+		"group_by": func(v *yaml.Node) {
+			if g, ok := d.OneOf(v, "issues.group_by", Unit, Team); ok {
+				is.GroupBy = g
+			}
+		},
+		"min_severity": func(v *yaml.Node) {
+			if sev, ok := d.OneOf(v, "issues.min_severity", "error", "warning", "info"); ok {
+				is.MinSeverity = sev
+			}
+		},
+	})
+}
+
+// Quiet reports whether no reminder is sent on the day of t.
+func (is Issues) Quiet(t time.Time) bool {
+	for _, wd := range is.QuietDays {
+		if t.Weekday() == wd {
+			return true
+		}
+	}
+	return false
 }
 
 // eachRule calls fn for each entry of a mapping keyed by rule id, and

@@ -38,6 +38,8 @@ ignore: ["/examples/", "vendor/**"]
 		}},
 		CODEOWNERS: Generated,
 		Ignore:     []string{"/examples/", "vendor/**"},
+		Issues:     Default().Issues,
+		Reviews:    Default().Reviews,
 	}
 	if diff := cmp.Diff(want, c); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
@@ -69,7 +71,7 @@ func TestParseProblems(t *testing.T) {
 		`3:3: unknown rule "nope.rule"`,
 		`4:20: the severity of runbook.overdue must be one of error, warning, info, off, not "fatal"`,
 		`5:29: tiers are 1, 2 or 3, not 4`,
-		`6:1: unknown key "colour" in .github/ownerbot.yaml (known keys: codeowners, enforce_from, exceptions, ignore, mode, rules, runbooks, version)`,
+		`6:1: unknown key "colour" in .github/ownerbot.yaml (known keys: codeowners, enforce_from, exceptions, ignore, issues, mode, reviews, rules, runbooks, version)`,
 		"7:10: ignore pattern \"!x\": negation with `!` is not supported in CODEOWNERS",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -80,5 +82,71 @@ func TestParseProblems(t *testing.T) {
 	}
 	if !cmp.Equal(c.Ignore, []string{"ok/"}) {
 		t.Errorf("the valid ignore pattern survives: %v", c.Ignore)
+	}
+}
+
+func TestParseIssues(t *testing.T) {
+	c, problems := Parse([]byte(`issues:
+  labels: [governance, ownership]
+  reminders: [3d, 1w]
+  quiet_days: [Friday, saturday]
+  group_by: team
+  min_severity: error
+reviews: {sla: 5d}
+`), known)
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	want := Issues{
+		Enabled: true, Labels: []string{"governance", "ownership"},
+		Reminders: []strictyaml.Duration{{Days: 3}, {Days: 7}},
+		QuietDays: []time.Weekday{time.Friday, time.Saturday}, GroupBy: Team, MinSeverity: "error",
+	}
+	if diff := cmp.Diff(want, c.Issues); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if c.Reviews.SLA.Days != 5 {
+		t.Errorf("reviews.sla = %v", c.Reviews.SLA)
+	}
+	friday := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	if !c.Issues.Quiet(friday) || c.Issues.Quiet(friday.AddDate(0, 0, 2)) {
+		t.Error("Quiet does not follow quiet_days")
+	}
+}
+
+func TestIssueDefaults(t *testing.T) {
+	c, _ := Parse(nil, known)
+	is := c.Issues
+	if !is.Enabled || !cmp.Equal(is.Labels, []string{"ownerbot"}) || len(is.Reminders) != 3 || is.Reminders[2].Days != 28 ||
+		is.GroupBy != Unit || is.MinSeverity != "warning" || c.Reviews.SLA.Days != 3 {
+		t.Errorf("defaults = %+v, %+v", is, c.Reviews)
+	}
+	sunday := time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
+	if !is.Quiet(sunday) || is.Quiet(sunday.AddDate(0, 0, 1)) {
+		t.Error("weekends are not quiet by default")
+	}
+}
+
+func TestParseIssueProblems(t *testing.T) {
+	_, problems := Parse([]byte(`issues:
+  labels: ["a,b"]
+  reminders: [0d]
+  quiet_days: [someday]
+  group_by: person
+reviews: {sla: 0d}
+`), known)
+	var got []string
+	for _, p := range problems {
+		got = append(got, p.String())
+	}
+	want := []string{
+		`2:12: label "a,b" has a comma, which GitHub's label filter cannot search for`,
+		`3:15: a reminder wait: duration "0d" must be between 1 day and 10 years`,
+		`4:16: "someday" is not a weekday (monday … sunday)`,
+		`5:13: issues.group_by must be one of unit, team, not "person"`,
+		`6:16: reviews.sla: duration "0d" must be between 1 day and 10 years`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

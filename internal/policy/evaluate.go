@@ -31,6 +31,18 @@ type Finding struct {
 	Owners []string
 	// ExceptedBy is the id of the exception that waives the finding, if any.
 	ExceptedBy string
+	// Due is when the work a dated finding asks for fell or falls due: the
+	// unit's next ownership review, a runbook's next review, an exception's
+	// expiry. Zero when the finding is not about a date, or when nothing was
+	// ever dated (a unit never reviewed).
+	Due time.Time
+	// Subject names what a dated finding is about, in words that do not
+	// change from day to day: "the ownership review of payments/", "the
+	// review of this runbook", "EXC-2026-014 (runbook.missing)".
+	Subject string
+	// Lapsed is the id of an exception that waived the finding until it
+	// expired: the finding counts again.
+	Lapsed string
 }
 
 // A Tree is what evaluation needs of a repository: its file paths, sorted, and

@@ -378,3 +378,99 @@ func TestEvaluateIgnores(t *testing.T) {
 		t.Errorf("coverage counts %d files, want the 4 not ignored", res.Coverage.Files)
 	}
 }
+
+// The sweep writes dated work into issues: what it is about and when it is
+// due, in words that do not change from one day to the next.
+func TestDatedFindings(t *testing.T) {
+	files := map[string]string{
+		".github/CODEOWNERS":   "* @acme/all\n",
+		"OWNERS.yaml":          "version: 1\nowner: \"@acme/all\"\ntier: 3\nreview: {interval: 30d, last_reviewed: \"2026-09-01\"}\n",
+		"pay/OWNERS.yaml":      "version: 1\nowner: \"@acme/pay\"\nrunbooks: [\"rb.md\"]\n",
+		"pay/rb.md":            "---\nlast_reviewed: \"2026-01-10\"\nreview_interval: 90d\n---\n# Pay\n",
+		"old/OWNERS.yaml":      "version: 1\nreview: {last_reviewed: \"2026-01-01\"}\n",
+		"old/README.md":        "no runbook\n",
+		"pay/OWNERS_EXCEPTIONS.yaml": "version: 1\nexceptions:\n" +
+			"  - {id: PAY-1, rule: owners.review_overdue, paths: [\"OWNERS.yaml\"], reason: \"reorganised in the autumn\", expires: \"2026-12-01\"}\n",
+		"old/OWNERS_EXCEPTIONS.yaml": "version: 1\nexceptions:\n" +
+			"  - {id: OLD-1, rule: owners.review_overdue, paths: [\"OWNERS.yaml\"], reason: \"moving to the archive\", expires: \"2026-10-01\"}\n",
+	}
+	res, err := Evaluate(tree(files), Options{Now: today})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type dated struct{ Rule, Path, Subject, Due, Excepted string }
+	var got []dated
+	for _, f := range res.Findings {
+		if f.Subject != "" || !f.Due.IsZero() {
+			due := ""
+			if !f.Due.IsZero() {
+				due = f.Due.Format("2006-01-02")
+			}
+			got = append(got, dated{f.Rule, f.Path, f.Subject, due, f.ExceptedBy})
+		}
+	}
+	want := []dated{
+		{OwnersReviewOverdue, "OWNERS.yaml", "the ownership review of /", "2026-10-01", ""},
+		{OwnersReviewOverdue, "old/OWNERS.yaml", "the ownership review of old/", "2026-01-31", ""},
+		{OwnersReviewOverdue, "pay/OWNERS.yaml", "the ownership review of pay/", "", "PAY-1"}, // never reviewed: no date
+		{ExceptionExpiring, "pay/OWNERS_EXCEPTIONS.yaml", "PAY-1 (owners.review_overdue)", "2026-12-01", ""},
+		{RunbookOverdue, "pay/rb.md", "the review of this runbook", "2026-04-10", ""},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	for _, f := range res.Findings {
+		if f.Lapsed != "" && f.Lapsed != "OLD-1" {
+			t.Errorf("%s: lapsed %q", f.Path, f.Lapsed)
+		}
+	}
+	if !slices.ContainsFunc(res.Findings, func(f Finding) bool { return f.Lapsed == "OLD-1" }) {
+		t.Errorf("no finding says its exception lapsed: %+v", res.Findings)
+	}
+}
+
+func TestRevoke(t *testing.T) {
+	files := map[string]string{
+		".github/CODEOWNERS": "* @acme/all\n",
+		"OWNERS.yaml":        rootOwners,
+		"pay/OWNERS.yaml":    "version: 1\nowner: \"@acme/pay\"\n",
+		"pay/OWNERS_EXCEPTIONS.yaml": "version: 1\nexceptions:\n" +
+			"  - {id: PAY-1, rule: owners.review_overdue, paths: [\"OWNERS.yaml\"], reason: \"reorganised in the autumn\", expires: \"2027-01-01\"}\n" +
+			"  - {id: PAY-2, rule: owners.review_overdue, paths: [\"**\"], reason: \"reorganised in the autumn\", expires: \"2027-01-02\"}\n",
+	}
+	res, err := Evaluate(tree(files), Options{Now: today})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries := res.Exceptions.Entries()
+	excepted := func() string {
+		for _, f := range res.Findings {
+			if f.Rule == OwnersReviewOverdue && f.Path == "pay/OWNERS.yaml" {
+				return f.ExceptedBy
+			}
+		}
+		return "missing"
+	}
+	if got := excepted(); got != "PAY-1" {
+		t.Fatalf("before: excepted by %q", got)
+	}
+	res.Revoke(entries[0], "PAY-1 was merged without an eligible approval", "", today)
+	if got := excepted(); got != "PAY-2" {
+		t.Errorf("after revoking PAY-1 the other entry still waives it: got %q", got)
+	}
+	res.Revoke(entries[1], "PAY-2 was merged without an eligible approval", "", today)
+	res.Revoke(entries[1], "PAY-2 was merged without an eligible approval", "", today)
+	if got := excepted(); got != "" {
+		t.Errorf("after revoking both, the finding counts again: got %q", got)
+	}
+	var unapproved []string
+	for _, f := range res.Findings {
+		if f.Rule == ExceptionUnapproved {
+			unapproved = append(unapproved, f.Subject+" "+f.Unit)
+		}
+	}
+	want := []string{"PAY-1 (owners.review_overdue) pay/", "PAY-2 (owners.review_overdue) pay/"}
+	if diff := cmp.Diff(want, unapproved); diff != "" {
+		t.Errorf("exception.unapproved findings (-want +got):\n%s", diff)
+	}
+}

@@ -66,9 +66,11 @@ func checkExceptions(tree Tree, now time.Time, since map[string]time.Time, res *
 				continue
 			}
 			if e.Status(now) == exception.Expiring {
-				res.Findings = append(res.Findings, finding(ExceptionExpiring, f.Path, e.Line, e.Column,
+				fd := finding(ExceptionExpiring, f.Path, e.Line, e.Column,
 					fmt.Sprintf("%s (%s) expires on %s, in %s; then the findings it waives count again",
-						e.ID, e.Rule, e.Expires.Format("2006-01-02"), plural(e.DaysLeft(now), "day")), ""))
+						e.ID, e.Rule, e.Expires.Format("2006-01-02"), plural(e.DaysLeft(now), "day")), "")
+				fd.Due, fd.Subject = e.Expires, fmt.Sprintf("%s (%s)", e.ID, e.Rule)
+				res.Findings = append(res.Findings, fd)
 			}
 		}
 	}
@@ -92,5 +94,32 @@ func (res *Result) waive(f *Finding, now time.Time) {
 	}
 	if ended := res.Exceptions.Expired(f.Rule, f.Path, now); len(ended) > 0 {
 		f.Message += fmt.Sprintf(" (exception %s expired on %s)", ended[0].ID, ended[0].Expires.Format("2006-01-02"))
+		f.Lapsed = ended[0].ID
 	}
+}
+
+// Revoke voids an exception entry found merged without an eligible approval
+// (which only the App can tell): from now on it waives nothing, the findings
+// it waived count again, and an exception.unapproved finding on the entry
+// says why and who may ratify it. Revoking an entry twice changes nothing.
+func (res *Result) Revoke(e *exception.Entry, message, remedy string, now time.Time) {
+	if res.voided == nil {
+		res.voided = map[*exception.Entry]bool{}
+	}
+	if res.voided[e] {
+		return
+	}
+	res.voided[e] = true
+	for i := range res.Findings {
+		if f := &res.Findings[i]; f.ExceptedBy == e.ID {
+			f.ExceptedBy = ""
+			res.waive(f, now) // another entry may still cover it
+		}
+	}
+	f := finding(ExceptionUnapproved, e.File, e.Line, e.Column, message, remedy)
+	f.Subject = fmt.Sprintf("%s (%s)", e.ID, e.Rule)
+	if res.complete(&f) {
+		res.Findings = append(res.Findings, f)
+	}
+	res.sort()
 }

@@ -103,10 +103,12 @@ func checkRunbooks(tree Tree, now time.Time, lastChanged map[string]time.Time, r
 				add(finding(RunbookInvalid, r.Path, p.Line, p.Column, p.Message, ""))
 			}
 			if r.Status.State == runbook.Overdue {
-				add(finding(RunbookOverdue, r.Path, lineOf(r.Lines, runbook.KeyLastReviewed), 1,
+				fd := finding(RunbookOverdue, r.Path, lineOf(r.Lines, runbook.KeyLastReviewed), 1,
 					fmt.Sprintf("the review of this runbook was due on %s, %s ago (last reviewed %s, every %d days)",
 						r.Status.Due.Format("2006-01-02"), plural(-r.Status.DaysLeft, "day"), r.LastReviewed.Format("2006-01-02"), r.Status.Interval.Days),
-					"review the runbook with the on-call and set last_reviewed to today"))
+					"review the runbook with the on-call and set last_reviewed to today")
+				fd.Due, fd.Subject = r.Status.Due, "the review of this runbook"
+				add(fd)
 			}
 			broken, err := links.BrokenLinks(r.Runbook)
 			if err != nil {

@@ -118,16 +118,20 @@ func line(f *owners.File, keys ...string) int {
 func checkReview(u *owners.Unit, now time.Time, res *Result) {
 	f := u.File
 	if f.Review.LastReviewed.IsZero() {
-		res.Findings = append(res.Findings, finding(OwnersReviewOverdue, f.Path, line(f, "review"), 1,
+		fd := finding(OwnersReviewOverdue, f.Path, line(f, "review"), 1,
 			fmt.Sprintf("the ownership of %s has never been reviewed (reviews are due every %d days)", u.Name(), u.ReviewInterval.Days),
-			"review this OWNERS.yaml with the owners and set review.last_reviewed to today"))
+			"review this OWNERS.yaml with the owners and set review.last_reviewed to today")
+		fd.Subject = "the ownership review of " + u.Name()
+		res.Findings = append(res.Findings, fd)
 		return
 	}
 	due := f.Review.LastReviewed.AddDate(0, 0, u.ReviewInterval.Days)
 	if days := daysBetween(due, now); days > 0 {
-		res.Findings = append(res.Findings, finding(OwnersReviewOverdue, f.Path, line(f, "review.last_reviewed", "review"), 1,
+		fd := finding(OwnersReviewOverdue, f.Path, line(f, "review.last_reviewed", "review"), 1,
 			fmt.Sprintf("the ownership review of %s was due on %s, %s ago (last reviewed %s, every %d days)",
-				u.Name(), due.Format("2006-01-02"), plural(days, "day"), f.Review.LastReviewed.Format("2006-01-02"), u.ReviewInterval.Days), ""))
+				u.Name(), due.Format("2006-01-02"), plural(days, "day"), f.Review.LastReviewed.Format("2006-01-02"), u.ReviewInterval.Days), "")
+		fd.Due, fd.Subject = due, "the ownership review of "+u.Name()
+		res.Findings = append(res.Findings, fd)
 	}
 }
 
