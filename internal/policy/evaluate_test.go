@@ -383,12 +383,12 @@ func TestEvaluateIgnores(t *testing.T) {
 // due, in words that do not change from one day to the next.
 func TestDatedFindings(t *testing.T) {
 	files := map[string]string{
-		".github/CODEOWNERS":   "* @acme/all\n",
-		"OWNERS.yaml":          "version: 1\nowner: \"@acme/all\"\ntier: 3\nreview: {interval: 30d, last_reviewed: \"2026-09-01\"}\n",
-		"pay/OWNERS.yaml":      "version: 1\nowner: \"@acme/pay\"\nrunbooks: [\"rb.md\"]\n",
-		"pay/rb.md":            "---\nlast_reviewed: \"2026-01-10\"\nreview_interval: 90d\n---\n# Pay\n",
-		"old/OWNERS.yaml":      "version: 1\nreview: {last_reviewed: \"2026-01-01\"}\n",
-		"old/README.md":        "no runbook\n",
+		".github/CODEOWNERS": "* @acme/all\n",
+		"OWNERS.yaml":        "version: 1\nowner: \"@acme/all\"\ntier: 3\nreview: {interval: 30d, last_reviewed: \"2026-09-01\"}\n",
+		"pay/OWNERS.yaml":    "version: 1\nowner: \"@acme/pay\"\nrunbooks: [\"rb.md\"]\n",
+		"pay/rb.md":          "---\nlast_reviewed: \"2026-01-10\"\nreview_interval: 90d\n---\n# Pay\n",
+		"old/OWNERS.yaml":    "version: 1\nreview: {last_reviewed: \"2026-01-01\"}\n",
+		"old/README.md":      "no runbook\n",
 		"pay/OWNERS_EXCEPTIONS.yaml": "version: 1\nexceptions:\n" +
 			"  - {id: PAY-1, rule: owners.review_overdue, paths: [\"OWNERS.yaml\"], reason: \"reorganised in the autumn\", expires: \"2026-12-01\"}\n",
 		"old/OWNERS_EXCEPTIONS.yaml": "version: 1\nexceptions:\n" +
