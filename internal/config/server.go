@@ -6,10 +6,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/robfig/cron/v3"
 )
 
-// Server is how `ownerbot serve` runs, read from the environment. The
-// README documents every variable.
+// Server is how `ownerbot serve` and `ownerbot sweep` run, read from the
+// environment. The README documents every variable.
 type Server struct {
 	AppID      int64
 	PrivateKey []byte // PEM
@@ -25,6 +27,22 @@ type Server struct {
 	// ShutdownTimeout is how long in-flight work may take to finish after
 	// SIGTERM.
 	ShutdownTimeout time.Duration
+
+	// Write pacing per installation, for ghapp.Config (same meaning: a
+	// negative interval turns that pacing off). OWNERBOT_WRITE_INTERVAL and
+	// OWNERBOT_CONTENT_INTERVAL take a duration or "off" (0 is off too).
+	WriteInterval   time.Duration
+	ContentInterval time.Duration
+	ContentBurst    int
+
+	// SweepSchedule is when the built-in scheduler sweeps: a 5-field cron
+	// expression or a descriptor (@daily, @every 6h), valid for
+	// cron.ParseStandard. Empty: the scheduler is off.
+	SweepSchedule string
+	// SweepTimeZone is the zone SweepSchedule is read in; never nil.
+	SweepTimeZone    *time.Location
+	SweepForks       bool // sweep forks too
+	SweepConcurrency int  // repositories swept at once per installation
 }
 
 // Server defaults.
@@ -35,16 +53,40 @@ const (
 	DefaultCacheMaxBytes = 10 << 30
 	DefaultWorkers       = 4
 	DefaultQueueSize     = 1000
+
+	// The pacing defaults are ghapp's: GitHub's guidance of a second
+	// between writes and 500 content-creating requests an hour.
+	DefaultWriteInterval    = time.Second
+	DefaultContentInterval  = 7200 * time.Millisecond
+	DefaultContentBurst     = 20
+	DefaultSweepConcurrency = 2
 )
 
+// PacingOff is the value of WriteInterval and ContentInterval when the
+// variable says "off" (or 0).
+const PacingOff = -1
+
 // ServerFromEnv reads the settings of `ownerbot serve` through getenv, and
-// the private key file through readFile. Its error is one line naming the
-// variable, and never quotes a secret.
+// the private key file through readFile. Its error is one line per problem
+// naming the variable, and never quotes a secret.
 func ServerFromEnv(getenv func(string) string, readFile func(string) ([]byte, error)) (Server, error) {
+	return fromEnv(getenv, readFile, true)
+}
+
+// SweepFromEnv reads the settings of `ownerbot sweep`: the same variables as
+// ServerFromEnv, except that a sweep receives no webhooks and so needs no
+// OWNERBOT_WEBHOOK_SECRET (one that is set is still checked).
+func SweepFromEnv(getenv func(string) string, readFile func(string) ([]byte, error)) (Server, error) {
+	return fromEnv(getenv, readFile, false)
+}
+
+func fromEnv(getenv func(string) string, readFile func(string) ([]byte, error), needSecret bool) (Server, error) {
 	s := Server{
 		APIURL: DefaultAPIURL, ListenAddr: DefaultListenAddr, CacheDir: DefaultCacheDir,
 		CacheMaxBytes: DefaultCacheMaxBytes, Workers: DefaultWorkers, QueueSize: DefaultQueueSize,
 		LogLevel: "info", ShutdownTimeout: 25 * time.Second,
+		WriteInterval: DefaultWriteInterval, ContentInterval: DefaultContentInterval, ContentBurst: DefaultContentBurst,
+		SweepTimeZone: time.UTC, SweepConcurrency: DefaultSweepConcurrency,
 	}
 	var errs []error
 	fail := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
@@ -91,7 +133,7 @@ func ServerFromEnv(getenv func(string) string, readFile func(string) ([]byte, er
 			s.WebhookSecrets = append(s.WebhookSecrets, []byte(sec))
 		}
 	}
-	if secrets == "" {
+	if secrets == "" && needSecret {
 		fail("OWNERBOT_WEBHOOK_SECRET is not set: serve never accepts unsigned webhooks")
 	}
 
@@ -142,5 +184,76 @@ func ServerFromEnv(getenv func(string) string, readFile func(string) ([]byte, er
 			fail("OWNERBOT_LOG_LEVEL must be debug, info, warn or error, got %q", v)
 		}
 	}
+
+	interval := func(name string, dst *time.Duration) {
+		v := strings.TrimSpace(getenv(name))
+		if v == "" {
+			return
+		}
+		if strings.EqualFold(v, "off") {
+			*dst = PacingOff
+			return
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			fail("%s must be a duration such as 1s, or off, got %q", name, v)
+			return
+		}
+		if d == 0 {
+			d = PacingOff
+		}
+		*dst = d
+	}
+	interval("OWNERBOT_WRITE_INTERVAL", &s.WriteInterval)
+	interval("OWNERBOT_CONTENT_INTERVAL", &s.ContentInterval)
+	positive("OWNERBOT_CONTENT_BURST", &s.ContentBurst)
+
+	if v := strings.TrimSpace(getenv("OWNERBOT_SWEEP_TZ")); v != "" {
+		if loc, err := time.LoadLocation(v); err != nil {
+			fail("OWNERBOT_SWEEP_TZ must be an IANA time zone such as Europe/Berlin, got %q", v)
+		} else {
+			s.SweepTimeZone = loc
+		}
+	}
+	if v := strings.TrimSpace(getenv("OWNERBOT_SWEEP_SCHEDULE")); v != "" {
+		if err := checkSchedule(v, s.SweepTimeZone); err != nil {
+			fail("OWNERBOT_SWEEP_SCHEDULE %q: %v", v, err)
+		} else {
+			s.SweepSchedule = v
+		}
+	}
+	if v := strings.TrimSpace(getenv("OWNERBOT_SWEEP_FORKS")); v != "" {
+		switch strings.ToLower(v) {
+		case "true", "1":
+			s.SweepForks = true
+		case "false", "0":
+			s.SweepForks = false
+		default:
+			fail("OWNERBOT_SWEEP_FORKS must be true, false, 1 or 0, got %q", v)
+		}
+	}
+	positive("OWNERBOT_SWEEP_CONCURRENCY", &s.SweepConcurrency)
 	return s, errors.Join(errs...)
+}
+
+// checkSchedule validates a sweep schedule as the scheduler will read it.
+func checkSchedule(spec string, loc *time.Location) (err error) {
+	if strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ=") {
+		return errors.New("set the time zone with OWNERBOT_SWEEP_TZ, not in the schedule")
+	}
+	// The parser has panicked on malformed input in the past; a bad
+	// variable must be an error, not a crash.
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("not a cron expression (%v)", r)
+		}
+	}()
+	sched, err := cron.ParseStandard(spec)
+	if err != nil {
+		return fmt.Errorf("want 5 cron fields (minute hour day-of-month month day-of-week) or a descriptor such as @daily or @every 6h: %v", err)
+	}
+	if sched.Next(time.Now().In(loc)).IsZero() {
+		return errors.New("the schedule never fires")
+	}
+	return nil
 }

@@ -5,10 +5,10 @@
 //
 // Each installation's transport stack, outermost first:
 //
-//	observe (metrics, logs) → ETag cache → retry and rate limits → ghinstallation → base
+//	observe (metrics, logs) → ETag cache → retry, rate limits and write pacing → ghinstallation → base
 //
-// The ETag cache and the rate-limit state belong to one installation; only
-// the base transport (connections) is shared. Writes are never retried by
+// The ETag cache, the rate-limit state and the write pacing belong to one
+// installation; only the base transport (connections) is shared. Writes are never retried by
 // the transport; see Upsert for how callers repeat them safely.
 package ghapp
 
@@ -61,6 +61,24 @@ type Config struct {
 	ETagEntries int           // conditional-request cache entries per installation (default 500)
 	MaxRetries  int           // retries of a read (default 3); negative disables retries
 	MaxWait     time.Duration // longest wait for a rate-limit reset or Retry-After (default 60s)
+
+	// Write pacing, per installation, so that a sweep creating hundreds of
+	// issues and comments stays under GitHub's secondary limits instead of
+	// running into them. Reads and the App's own JWT client are never paced.
+	// Pacing waits are not bounded by MaxWait, only by the request context.
+	//
+	// WriteInterval is the least time between the starts of two mutating
+	// requests (POST, PATCH, PUT, DELETE); 0 means DefaultWriteInterval (1s),
+	// negative turns it off.
+	WriteInterval time.Duration
+	// ContentInterval and ContentBurst are a token bucket for requests that
+	// create content (POST repos/{o}/{r}/issues and
+	// repos/{o}/{r}/issues/{n}/comments): ContentBurst of them at once, then
+	// one per ContentInterval. ContentInterval 0 means
+	// DefaultContentInterval (7.2s, 500 an hour), negative turns the bucket
+	// off; ContentBurst 0 or less means DefaultContentBurst (20).
+	ContentInterval time.Duration
+	ContentBurst    int
 
 	Clock func() time.Time                                 // nil = time.Now
 	Sleep func(ctx context.Context, d time.Duration) error // nil = a ctx-aware timer
@@ -125,6 +143,15 @@ func New(cfg Config) (*App, error) {
 	}
 	if cfg.MaxWait <= 0 {
 		cfg.MaxWait = DefaultMaxWait
+	}
+	if cfg.WriteInterval == 0 {
+		cfg.WriteInterval = DefaultWriteInterval
+	}
+	if cfg.ContentInterval == 0 {
+		cfg.ContentInterval = DefaultContentInterval
+	}
+	if cfg.ContentBurst <= 0 {
+		cfg.ContentBurst = DefaultContentBurst
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
@@ -228,12 +255,18 @@ func (a *App) installation(id int64) (*installation, error) {
 
 // newClient builds the transport stack for one identity (installation id, or
 // 0 for the App) around auth, outermost first: observe → ETag → retry → auth.
+// Only installations pace their writes.
 func (a *App) newClient(id int64, auth http.RoundTripper) (*github.Client, error) {
 	logger := a.cfg.Logger.With().Int64("installation", id).Logger()
+	var pace *pacer
+	if id != 0 {
+		pace = newPacer(a.cfg.WriteInterval, a.cfg.ContentInterval, a.cfg.ContentBurst)
+	}
 	var rt http.RoundTripper = &retryTransport{
 		next:           auth,
 		policy:         a.policy,
 		limits:         newRateLimits(),
+		pacer:          pace,
 		installationID: id,
 		logger:         logger,
 	}

@@ -15,6 +15,8 @@ type metrics struct {
 	retries              *prometheus.CounterVec
 	rateLimitWaits       *prometheus.CounterVec
 	rateLimitWaitSeconds *prometheus.CounterVec
+	pacingWaits          *prometheus.CounterVec
+	pacingSeconds        *prometheus.CounterVec
 }
 
 // newMetrics creates the collectors and registers them with reg when it is
@@ -48,6 +50,14 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Namespace: ns, Subsystem: sub, Name: "rate_limit_wait_seconds_total",
 			Help: "Time spent waiting for rate limit resets, by limit kind.",
 		}, []string{"limit"}),
+		pacingWaits: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: "github", Name: "write_pacing_waits_total",
+			Help: "Writes held back to space an installation's writes, by the constraint that held them: the gap between writes (write) or the content-creation bucket (content).",
+		}, []string{"kind"}),
+		pacingSeconds: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: "github", Name: "write_pacing_seconds_total",
+			Help: "Time writes spent held back by write pacing, split by constraint: the gap between writes (write) or the content-creation bucket (content).",
+		}, []string{"kind"}),
 	}
 	if reg == nil {
 		return m, nil
@@ -69,6 +79,12 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		return nil, err
 	}
 	if m.rateLimitWaitSeconds, err = register(reg, m.rateLimitWaitSeconds); err != nil {
+		return nil, err
+	}
+	if m.pacingWaits, err = register(reg, m.pacingWaits); err != nil {
+		return nil, err
+	}
+	if m.pacingSeconds, err = register(reg, m.pacingSeconds); err != nil {
 		return nil, err
 	}
 	return m, nil

@@ -57,8 +57,8 @@ func (p *retryPolicy) secondaryDelay(attempt int) time.Duration {
 	return ceil/2 + p.jitter(ceil/2)
 }
 
-// retryTransport retries safe reads (GET, HEAD) and applies one
-// installation's rate limits to all of its requests.
+// retryTransport retries safe reads (GET, HEAD), applies one installation's
+// rate limits to all of its requests and paces its writes.
 //
 // Writes are never retried: a POST whose response was lost may still have
 // landed, and repeating it would duplicate a comment or an issue. Callers
@@ -68,6 +68,7 @@ type retryTransport struct {
 	next           http.RoundTripper
 	policy         *retryPolicy
 	limits         *rateLimits
+	pacer          *pacer // nil: writes are not paced (the App's JWT client, or pacing off)
 	installationID int64
 	logger         zerolog.Logger
 }
@@ -78,13 +79,25 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	safe := req.Method == http.MethodGet || req.Method == http.MethodHead
 	rel := relPath(p.apiPath, req.URL.Path)
 	resource := resourceFor(rel)
+	paced := t.pacer != nil && mutating(req.Method)
+	content := paced && contentCreating(req.Method, rel)
 
 	first, again, err := requestBodies(req, safe)
 	if err != nil {
 		return nil, err
 	}
 	for attempt := 0; ; attempt++ {
-		if err := t.waitTurn(ctx, req.Method, rel, resource); err != nil {
+		if paced {
+			// A write retried because its token could not be fetched
+			// was never sent; it takes a new slot all the same.
+			err = t.waitWrite(ctx, req.Method, rel, resource, content)
+		} else {
+			err = t.waitTurn(ctx, req.Method, rel, resource)
+		}
+		if err != nil {
+			if attempt == 0 && first != nil {
+				_ = first.Close() // a RoundTripper closes the body, even on errors
+			}
 			return nil, err
 		}
 		areq := req.Clone(ctx)

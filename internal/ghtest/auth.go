@@ -104,7 +104,7 @@ func (gh *GitHub) issueToken(installationID int64) (string, time.Time) {
 		b[i] = alphabet[n.Int64()]
 	}
 	tok := "ghs_" + string(b)
-	expires := gh.now().Add(time.Hour).Truncate(time.Second)
+	expires := gh.authNow().Add(time.Hour).Truncate(time.Second)
 	gh.tokens[tok] = &token{installation: installationID, expires: expires}
 	return tok, expires
 }
@@ -137,7 +137,7 @@ func (gh *GitHub) authenticate(r *http.Request, path string) (int64, int, string
 	gh.mu.Lock()
 	defer gh.mu.Unlock()
 	tok := gh.tokens[secret]
-	if tok == nil || !gh.now().Before(tok.expires) {
+	if tok == nil || !gh.authNow().Before(tok.expires) {
 		return 0, http.StatusUnauthorized, "Bad credentials"
 	}
 	switch {
@@ -180,7 +180,9 @@ func (gh *GitHub) verifyJWT(raw string) error {
 	if !ok {
 		return fmt.Errorf("'Expiration time' claim ('exp') is missing")
 	}
-	now := gh.clock()
+	gh.mu.Lock()
+	now := gh.authNow()
+	gh.mu.Unlock()
 	expires := time.Unix(int64(exp), 0)
 	if !now.Before(expires) {
 		return fmt.Errorf("'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires")
@@ -275,5 +277,5 @@ func (gh *GitHub) authorizeGit(owner, name, password string) bool {
 	defer gh.mu.Unlock()
 	tok := gh.tokens[password]
 	repo := gh.repos[repoKey(owner, name)]
-	return tok != nil && repo != nil && gh.now().Before(tok.expires) && repo.installation == tok.installation
+	return tok != nil && repo != nil && gh.authNow().Before(tok.expires) && repo.installation == tok.installation
 }

@@ -117,6 +117,12 @@ func (gh *GitHub) getCommit(w http.ResponseWriter, r *http.Request) {
 		unprocessable(w, "No commit found for SHA: "+r.PathValue("ref"))
 		return
 	}
+	if a := r.Header.Get("Accept"); strings.Contains(a, "vnd.github.sha") || strings.Contains(a, "vnd.github.v3.sha") {
+		// GitHub's SHA media type: just the commit's id, as text.
+		w.Header().Set("Content-Type", "application/vnd.github.sha; charset=utf-8")
+		w.Write([]byte(sha))
+		return
+	}
 	commits, err := fix.log("-1", sha)
 	if err != nil || len(commits) != 1 {
 		writeError(w, http.StatusInternalServerError, fmt.Sprintf("ghtest: %v", err))
@@ -288,6 +294,10 @@ type PullSpec struct {
 	Message   string
 	When      time.Time
 	Draft     bool
+	// RequestedReviewers and RequestedTeams (logins and team slugs) are
+	// whose review the pull request asks for.
+	RequestedReviewers []string
+	RequestedTeams     []string
 }
 
 // OpenPull commits spec.HeadFiles on a head branch cut from the base
@@ -329,6 +339,7 @@ func (gh *GitHub) OpenPull(owner, repo string, spec PullSpec) Pull {
 	p := Pull{
 		Number: spec.Number, Title: spec.Title, Body: spec.Body, User: spec.Author, Draft: spec.Draft,
 		HeadRef: spec.HeadBranch, HeadSHA: head, BaseRef: spec.BaseBranch, BaseSHA: base, Files: files,
+		RequestedReviewers: spec.RequestedReviewers, RequestedTeams: spec.RequestedTeams,
 	}
 	gh.AddPull(owner, repo, p)
 	gh.mu.Lock()

@@ -38,6 +38,7 @@ type GitHub struct {
 
 	mu            sync.Mutex
 	now           func() time.Time
+	authClock     func() time.Time // nil: now
 	nextID        int64
 	installations map[int64]*installation
 	tokens        map[string]*token
@@ -123,6 +124,23 @@ func (gh *GitHub) SetNow(now time.Time) {
 	gh.mu.Lock()
 	defer gh.mu.Unlock()
 	gh.now = func() time.Time { return now }
+}
+
+// SetAuthClock keeps token expiry and JWT checks on their own clock, so a
+// test can move the fake's days (SetNow) while the real client libraries
+// sign and refresh credentials in real time.
+func (gh *GitHub) SetAuthClock(now func() time.Time) {
+	gh.mu.Lock()
+	defer gh.mu.Unlock()
+	gh.authClock = now
+}
+
+// authNow is the time of credentials. Callers hold gh.mu.
+func (gh *GitHub) authNow() time.Time {
+	if gh.authClock != nil {
+		return gh.authClock()
+	}
+	return gh.now()
 }
 
 func (gh *GitHub) clock() time.Time {

@@ -332,7 +332,7 @@ func exceptionChanges(base, head *Result) []ExceptionChange {
 		if had && sameEntry(old, e) {
 			continue
 		}
-		out = append(out, ExceptionChange{Entry: e, Added: !had, Approvers: exceptionApprovers(head, e)})
+		out = append(out, ExceptionChange{Entry: e, Added: !had, Approvers: head.ExceptionApprovers(e)})
 	}
 	slices.SortStableFunc(out, func(a, b ExceptionChange) int {
 		return cmp.Or(strings.Compare(a.Entry.File, b.Entry.File), cmp.Compare(a.Entry.Line, b.Entry.Line))
@@ -346,10 +346,10 @@ func sameEntry(a, b *exception.Entry) bool {
 		a.Expires.Equal(b.Expires) && a.Ticket == b.Ticket && a.Dir == b.Dir
 }
 
-// exceptionApprovers are who may approve an entry: the configuration's
+// ExceptionApprovers are who may approve an entry: the configuration's
 // approvers for its rule, else its unit's effective approvers, else its
 // unit's owner.
-func exceptionApprovers(head *Result, e *exception.Entry) []string {
+func (head *Result) ExceptionApprovers(e *exception.Entry) []string {
 	if r, ok := head.Config.Exceptions.Rules[e.Rule]; ok && len(r.Approvers) > 0 {
 		return r.Approvers
 	}

@@ -116,6 +116,14 @@ func (res *Result) Revoke(e *exception.Entry, message, remedy string, now time.T
 			res.waive(f, now) // another entry may still cover it
 		}
 	}
+	// It no longer waives anything, so its expiry is news to nobody.
+	kept := res.Findings[:0]
+	for _, f := range res.Findings {
+		if !(f.Rule == ExceptionExpiring && f.Path == e.File && f.Line == e.Line) {
+			kept = append(kept, f)
+		}
+	}
+	res.Findings = kept
 	f := finding(ExceptionUnapproved, e.File, e.Line, e.Column, message, remedy)
 	f.Subject = fmt.Sprintf("%s (%s)", e.ID, e.Rule)
 	if res.complete(&f) {

@@ -40,47 +40,12 @@ func approvers(reviews []*github.PullRequestReview, head, author string) []strin
 // approve fills in who approved the transfers and exception changes of a
 // pull request. Team members are only looked up when someone approved.
 func (c *Checker) approve(ctx context.Context, gh *github.Client, t Target, pr *github.PullRequest, rep *report.PullRequest) error {
-	var reviews []*github.PullRequestReview
-	opts := &github.ListOptions{PerPage: 100}
-	for {
-		page, resp, err := gh.PullRequests.ListReviews(ctx, t.Owner, t.Repo, t.Number, opts)
-		if err != nil {
-			return fmt.Errorf("list reviews of %s: %w", t, err)
-		}
-		reviews = append(reviews, page...)
-		if resp.NextPage == 0 {
-			break
-		}
-		opts.Page = resp.NextPage
+	reviews, err := listReviews(ctx, gh, t)
+	if err != nil {
+		return err
 	}
 	approved := approvers(reviews, pr.GetHead().GetSHA(), pr.GetUser().GetLogin())
-	// who returns the first approver who may act for an owner reference.
-	who := func(ref string) (string, error) {
-		if len(approved) == 0 {
-			return "", nil
-		}
-		name, ok := strings.CutPrefix(ref, "@")
-		if !ok {
-			return "", nil // an e-mail address cannot approve on GitHub
-		}
-		org, slug, isTeam := strings.Cut(name, "/")
-		if !isTeam {
-			if slices.Contains(approved, strings.ToLower(name)) {
-				return strings.ToLower(name), nil
-			}
-			return "", nil
-		}
-		members, err := c.teamMembers(ctx, gh, t.InstallationID, org, slug)
-		if err != nil {
-			return "", err
-		}
-		for _, login := range approved {
-			if members[login] {
-				return login, nil
-			}
-		}
-		return "", nil
-	}
+	who := func(ref string) (string, error) { return c.approverFor(ctx, gh, t.InstallationID, approved, ref) }
 	for _, tr := range rep.Comparison.Transfers {
 		ta := report.TransferApproval{Transfer: tr, ApprovedBy: map[string]string{}}
 		for _, party := range tr.Parties {
@@ -115,6 +80,100 @@ func (c *Checker) approve(ctx context.Context, gh *github.Client, t Target, pr *
 		rep.Exceptions = append(rep.Exceptions, xa)
 	}
 	return nil
+}
+
+func listReviews(ctx context.Context, gh *github.Client, t Target) ([]*github.PullRequestReview, error) {
+	var reviews []*github.PullRequestReview
+	opts := &github.ListOptions{PerPage: 100}
+	for {
+		page, resp, err := gh.PullRequests.ListReviews(ctx, t.Owner, t.Repo, t.Number, opts)
+		if err != nil {
+			return nil, fmt.Errorf("list reviews of %s: %w", t, err)
+		}
+		reviews = append(reviews, page...)
+		if resp.NextPage == 0 {
+			return reviews, nil
+		}
+		opts.Page = resp.NextPage
+	}
+}
+
+// approverFor returns the first of approved who may act for an owner
+// reference: the user it names, or a member of the team it names.
+func (c *Checker) approverFor(ctx context.Context, gh *github.Client, installation int64, approved []string, ref string) (string, error) {
+	if len(approved) == 0 {
+		return "", nil
+	}
+	name, ok := strings.CutPrefix(ref, "@")
+	if !ok {
+		return "", nil // an e-mail address cannot approve on GitHub
+	}
+	org, slug, isTeam := strings.Cut(name, "/")
+	if !isTeam {
+		if slices.Contains(approved, strings.ToLower(name)) {
+			return strings.ToLower(name), nil
+		}
+		return "", nil
+	}
+	members, err := c.teamMembers(ctx, gh, installation, org, slug)
+	if err != nil {
+		return "", err
+	}
+	for _, login := range approved {
+		if members[login] {
+			return login, nil
+		}
+	}
+	return "", nil
+}
+
+// A Ratification is what a merged pull request shows of the approval of a
+// change it made.
+type Ratification struct {
+	PR *github.PullRequest // nil when the pull request does not exist
+	// Merged is set when the pull request was merged as commit.
+	Merged bool
+	// ApprovedBy is the eligible approver whose approval of the pull
+	// request's final head stands, "" when there is none.
+	ApprovedBy string
+}
+
+// Ratified reads pull request t, and tells whether it merged as commit and
+// which of eligible (users and teams) approved its final head: how the sweep
+// judges an exception entry long after its pull request merged (DESIGN
+// §2.4). A reviewer who is the author never counts.
+func (c *Checker) Ratified(ctx context.Context, t Target, commit string, eligible []string) (Ratification, error) {
+	gh, err := c.cfg.Client(t.InstallationID)
+	if err != nil {
+		return Ratification{}, err
+	}
+	pr, _, err := gh.PullRequests.Get(ctx, t.Owner, t.Repo, t.Number)
+	if isNotFound(err) {
+		return Ratification{}, nil
+	}
+	if err != nil {
+		return Ratification{}, fmt.Errorf("read %s: %w", t, err)
+	}
+	r := Ratification{PR: pr, Merged: pr.GetMerged() && strings.EqualFold(pr.GetMergeCommitSHA(), commit)}
+	if !r.Merged {
+		return r, nil
+	}
+	reviews, err := listReviews(ctx, gh, t)
+	if err != nil {
+		return r, err
+	}
+	approved := approvers(reviews, pr.GetHead().GetSHA(), pr.GetUser().GetLogin())
+	for _, ref := range eligible {
+		login, err := c.approverFor(ctx, gh, t.InstallationID, approved, ref)
+		if err != nil {
+			return r, err
+		}
+		if login != "" {
+			r.ApprovedBy = login
+			break
+		}
+	}
+	return r, nil
 }
 
 // teamMembers returns the members of a team, lower case, from memory when

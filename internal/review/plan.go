@@ -160,7 +160,7 @@ func Plan(in Input) []Desired {
 			unit = "/"
 		}
 		add(Item{
-			Key: key(f.Identity()), Rule: f.Rule, Path: f.Path, Line: f.Line, Text: itemText(f),
+			Key: KeyOf(f), Rule: f.Rule, Path: f.Path, Line: f.Line, Text: itemText(f),
 			Remedy: f.Remedy, Due: f.Due, Owners: f.Owners, Unit: unit, Lapsed: f.Lapsed,
 		})
 	}
@@ -308,6 +308,20 @@ func compareDue(a, b time.Time) int {
 		return -1
 	}
 	return a.Compare(b)
+}
+
+// KeyOf is the key of the item a finding becomes.
+func KeyOf(f policy.Finding) string { return key(f.Identity()) }
+
+// WorkingDaysAfter is the moment n working days (Monday to Friday) after t.
+func WorkingDaysAfter(t time.Time, n int) time.Time {
+	for n > 0 {
+		t = t.AddDate(0, 0, 1)
+		if wd := t.Weekday(); wd != time.Saturday && wd != time.Sunday {
+			n--
+		}
+	}
+	return t
 }
 
 func key(identity string) string {

@@ -38,7 +38,10 @@ const (
 // carries them out in this order: the comment first when CommentFirst,
 // else the issue's change, then the comment.
 type Action struct {
-	Op     Op
+	Op Op
+	// Kind names the change for people and counters: open, update, remind,
+	// escalate, close, reopen, duplicate, stale-review.
+	Kind   string
 	ID     Identity
 	Number int // the issue or pull request; 0 to create
 
@@ -166,7 +169,7 @@ func (r reconciler) today() string { return r.now.Format(time.DateOnly) }
 func (r reconciler) create(d *Desired) Action {
 	st := State{V: 1, Identity: d.ID, Since: r.now.Format(sinceLayout), Items: r.refs(d.Items, nil)}
 	return Action{
-		Op: Create, ID: d.ID, Title: d.Title, Body: Body(r.repo, d, st),
+		Op: Create, Kind: "open", ID: d.ID, Title: d.Title, Body: Body(r.repo, d, st),
 		Labels: d.Labels, Assignees: d.Assignees,
 		Summary: "open: " + count(len(d.Items), "item") + " due",
 	}
@@ -229,7 +232,7 @@ const maxDone = 50
 
 func (r reconciler) update(e *Existing, old State, d *Desired) (Action, bool) {
 	st := State{V: 1, Identity: d.ID, Since: old.Since, Items: r.refs(d.Items, old.Items), Done: r.finished(old, d.Items)}
-	a := Action{Op: Edit, ID: d.ID, Number: e.Number}
+	a := Action{Op: Edit, Kind: "update", ID: d.ID, Number: e.Number}
 	var why []string
 	if body := Body(r.repo, d, st); body != e.Body {
 		a.Body = body
@@ -247,6 +250,10 @@ func (r reconciler) update(e *Existing, old State, d *Desired) (Action, bool) {
 	if comment, marker, what := r.notify(e, st, d); comment != "" {
 		a.Comment, a.Marker = comment, marker
 		why = append(why, what)
+		a.Kind = Remind
+		if strings.HasPrefix(what, "escalate") {
+			a.Kind = Escalate
+		}
 	}
 	a.Summary = strings.Join(why, "; ")
 	return a, len(why) > 0
@@ -335,7 +342,7 @@ func (r reconciler) close(e *Existing, old State) Action {
 	st := State{V: 1, Identity: old.Identity, Since: old.Since, Done: r.finished(old, nil)}
 	note := Note{old.Identity, old.Since, Closed, 0}
 	a := Action{
-		Op: Edit, ID: old.Identity, Number: e.Number, State: "closed", Reason: "completed",
+		Op: Edit, Kind: Closed, ID: old.Identity, Number: e.Number, State: "closed", Reason: "completed",
 		Comment: closeComment(st, old) + "\n" + note.Marker(), Marker: note.Marker(), CommentFirst: true,
 		Summary: "close: every item is done",
 	}
@@ -366,7 +373,7 @@ func (r reconciler) reopen(e *Existing, old State, d *Desired) Action {
 		}
 	}
 	a := Action{
-		Op: Edit, ID: d.ID, Number: e.Number, State: "open", Body: Body(r.repo, d, st),
+		Op: Edit, Kind: Reopened, ID: d.ID, Number: e.Number, State: "open", Body: Body(r.repo, d, st),
 		Labels: missing(d.Labels, e.Labels), Assignees: missing(d.Assignees, e.Assignees),
 		Comment: reopenComment(d, byPerson) + "\n" + note.Marker(), Marker: note.Marker(),
 	}
@@ -383,7 +390,7 @@ func (r reconciler) reopen(e *Existing, old State, d *Desired) Action {
 
 func (r reconciler) duplicate(e *Existing, old State, living int) Action {
 	st := State{V: 1, Identity: old.Identity, Since: old.Since, Dup: living}
-	a := Action{Op: Edit, ID: old.Identity, Number: e.Number, Body: duplicateBody(old.Identity, living, st),
+	a := Action{Op: Edit, Kind: "duplicate", ID: old.Identity, Number: e.Number, Body: duplicateBody(old.Identity, living, st),
 		Summary: "close as a duplicate of #" + itoa(living)}
 	if e.State == "open" {
 		a.State, a.Reason = "closed", "not_planned"
@@ -401,7 +408,7 @@ func StaleReminders(stale []StalePR, reminded func(number int) bool) []Action {
 			continue
 		}
 		out = append(out, Action{
-			Op: CommentPR, Number: s.Number, Comment: staleComment(s), Marker: StaleReviewMarker,
+			Op: CommentPR, Kind: "stale-review", Number: s.Number, Comment: staleComment(s), Marker: StaleReviewMarker,
 			Summary: "remind " + strings.Join(s.Asked, ", ") + " of a review waiting since " + s.Since.Format(time.DateOnly),
 		})
 	}

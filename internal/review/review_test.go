@@ -422,3 +422,19 @@ func TestMissing(t *testing.T) {
 		t.Errorf("missing = %v", got)
 	}
 }
+
+func TestWorkingDaysAfter(t *testing.T) {
+	fri := time.Date(2026, 11, 27, 15, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		n    int
+		want string
+	}{{0, "2026-11-27"}, {1, "2026-11-30"}, {3, "2026-12-02"}, {5, "2026-12-04"}, {6, "2026-12-07"}} {
+		if got := WorkingDaysAfter(fri, c.n).Format(time.DateOnly); got != c.want {
+			t.Errorf("%d working days after Friday: %s, want %s", c.n, got, c.want)
+		}
+	}
+	sat := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+	if got := WorkingDaysAfter(sat, 1).Format(time.DateOnly); got != "2026-11-30" {
+		t.Errorf("1 working day after Saturday: %s", got)
+	}
+}
