@@ -53,6 +53,9 @@ func startServe(t *testing.T, gh *ghtest.GitHub, env ...string) *server {
 		"OWNERBOT_CACHE_DIR="+t.TempDir(),
 		"OWNERBOT_WORKERS=2",
 		"OWNERBOT_LOG_LEVEL=debug",
+		// Pacing writes a second apart is for GitHub; the fake needs none.
+		"OWNERBOT_WRITE_INTERVAL=off",
+		"OWNERBOT_CONTENT_INTERVAL=off",
 	)
 	cmd.Env = append(cmd.Env, env...)
 	stderr, err := cmd.StderrPipe()

@@ -31,6 +31,7 @@ var pure = []string{
 	"github.com/ownerbot/ownerbot/internal/exception",
 	"github.com/ownerbot/ownerbot/internal/owners",
 	"github.com/ownerbot/ownerbot/internal/policy",
+	"github.com/ownerbot/ownerbot/internal/review",
 	"github.com/ownerbot/ownerbot/internal/runbook",
 	"github.com/ownerbot/ownerbot/internal/strictyaml",
 }

@@ -64,7 +64,8 @@ func commands() []command {
 		{"owners", "print the owners of paths", runOwners},
 		{"explain", "explain who owns a path and why", runExplain},
 		{"codeowners", "generate CODEOWNERS from OWNERS.yaml (codeowners generate)", runCodeowners},
-		{"serve", "run the GitHub App (webhooks, check runs, comments)", runServe},
+		{"serve", "run the GitHub App (webhooks, check runs, comments, scheduled sweeps)", runServe},
+		{"sweep", "sweep every installed repository once: living issues, stale reviews, missed checks", runSweep},
 		{"manifest", "print the GitHub App manifest, or a page that creates the App", runManifest},
 		{"version", "print the version", runVersion},
 	}

@@ -4,20 +4,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/google/go-github/v60/github"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/zerolog"
 
-	"github.com/ownerbot/ownerbot/internal/config"
-	"github.com/ownerbot/ownerbot/internal/ghapp"
+	"github.com/ownerbot/ownerbot/internal/settings"
 	"github.com/ownerbot/ownerbot/internal/prcheck"
+	"github.com/ownerbot/ownerbot/internal/sweep"
 	"github.com/ownerbot/ownerbot/internal/webhook"
 )
 
@@ -36,31 +38,22 @@ func runServe(ctx context.Context, stdio IO, build Build, args []string) error {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	settings, err := config.ServerFromEnv(getenv, os.ReadFile)
+	settings, err := settings.ServerFromEnv(getenv, os.ReadFile)
 	if err != nil {
 		return oneLine(err)
 	}
-	level, _ := zerolog.ParseLevel(settings.LogLevel)
-	log := zerolog.New(stdio.Stderr).Level(level).With().Timestamp().Str("service", "ownerbot").Logger()
-
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	app, err := ghapp.New(ghapp.Config{
-		AppID: settings.AppID, PrivateKey: settings.PrivateKey, APIURL: settings.APIURL,
-		Logger: log, UserAgent: "ownerbot/" + build.Version, Registerer: registry,
-	})
+	rt, err := newRuntime(settings, stdio, build, registry)
 	if err != nil {
 		return err
 	}
-	clones, err := ghapp.NewCloneCache(settings.CacheDir, settings.CacheMaxBytes, log)
-	if err != nil {
-		return err
-	}
-	checker := prcheck.New(prcheck.Config{Client: app.Client, Token: app.Token, Clones: clones, AppID: settings.AppID})
+	log, checker := rt.log, rt.checker
+	sweeper := rt.sweeper(settings, sweep.Shard{}, false, IO{Stdout: io.Discard})
 	hooks, err := webhook.New(webhook.Config{
 		Secrets: settings.WebhookSecrets, Workers: settings.Workers, QueueSize: settings.QueueSize,
 		Logger: log, Registerer: registry,
-	}, webhook.HandlerFunc(func(ctx context.Context, ev webhook.Event) error { return handleEvent(ctx, checker, ev) }))
+	}, webhook.HandlerFunc(func(ctx context.Context, ev webhook.Event) error { return handleEvent(ctx, checker, sweeper, ev) }))
 	if err != nil {
 		return err
 	}
@@ -92,6 +85,21 @@ func runServe(ctx context.Context, stdio IO, build Build, args []string) error {
 	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopJobs()
 	hooks.Start(jobs)
+	if settings.SweepSchedule != "" {
+		go func() {
+			err := schedule(jobs, settings.SweepSchedule, settings.SweepTimeZone, time.Now, log, func(ctx context.Context) {
+				sum, err := sweeper.Run(ctx, "")
+				ev := log.Info()
+				if err != nil {
+					ev = log.Warn().Err(err)
+				}
+				ev.Str("summary", sum.String()).Msg("scheduled sweep done")
+			})
+			if err != nil {
+				log.Error().Err(err).Msg("the sweep scheduler stopped")
+			}
+		}()
+	}
 	served := make(chan error, 1)
 	go func() { served <- server.Serve(ln) }()
 	log.Info().Str("addr", ln.Addr().String()).Str("api", settings.APIURL).Int64("app_id", settings.AppID).
@@ -135,9 +143,20 @@ func oneLine(err error) error {
 
 // handleEvent turns one delivery into the work it asks for. A pull request
 // event of any kind means: look at the pull request again, as it is now.
-func handleEvent(ctx context.Context, checker *prcheck.Checker, ev webhook.Event) error {
+func handleEvent(ctx context.Context, checker *prcheck.Checker, sweeper *sweep.Sweeper, ev webhook.Event) error {
 	log := zerolog.Ctx(ctx)
 	switch ev.Name {
+	case "push":
+		// A push to the default branch may have done the work an issue
+		// lists, or made some due: look at the repository again now
+		// rather than at the next scheduled sweep.
+		push, ok := ev.Parsed.(*github.PushEvent)
+		if ev.InstallationID == 0 || !ok || push.GetRef() != "refs/heads/"+push.GetRepo().GetDefaultBranch() || push.GetDeleted() {
+			log.Debug().Msg("not a push to a default branch: nothing to do")
+			return nil
+		}
+		_, err := sweeper.Repo(ctx, ev.InstallationID, ev.Owner, ev.Repo)
+		return err
 	case "pull_request", "pull_request_review", "check_run", "check_suite":
 		if ev.InstallationID == 0 {
 			log.Debug().Msg("not from an installation: nothing to do")
@@ -174,8 +193,8 @@ func handleEvent(ctx context.Context, checker *prcheck.Checker, ev webhook.Event
 		}
 		return errors.Join(errs...)
 	default:
-		// Installations and pushes are the sweep's (issue 6): the scheduled
-		// sweep looks at every repository anyway.
+		// Installations are the scheduled sweep's: it looks at every
+		// repository anyway.
 		log.Debug().Msg("no pull request work for this event")
 		return nil
 	}

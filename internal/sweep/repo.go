@@ -170,11 +170,15 @@ func (e *evidence) of(ref review.Ref, since time.Time) string {
 	if !ok {
 		return fmt.Sprintf("`%s` is no longer in the repository", ref.Path)
 	}
+	// A commit dated before the item was listed reached the branch later
+	// (a fast-forward keeps its date), or the item was settled elsewhere:
+	// say only what is certain.
+	verb := "done in"
 	if c.Time.Before(since) {
-		return "" // unchanged since it was listed: something else settled it
+		verb = "its file last changed in"
 	}
 	short := c.Commit[:min(7, len(c.Commit))]
-	s := fmt.Sprintf("done in [`%s`](%s/commit/%s)", short, e.t.htmlURL, c.Commit)
+	s := fmt.Sprintf("%s [`%s`](%s/commit/%s)", verb, short, e.t.htmlURL, c.Commit)
 	if n := e.pullOf(c.Commit); n > 0 {
 		s += fmt.Sprintf(" (#%d)", n)
 	}

@@ -1,4 +1,7 @@
-package config
+// Package settings reads how `ownerbot serve` and `ownerbot sweep` run
+// from the environment: the App's credentials, where to listen and cache,
+// how to pace writes to GitHub, and when to sweep.
+package settings
 
 import (
 	"errors"
