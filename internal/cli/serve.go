@@ -17,8 +17,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/zerolog"
 
-	"github.com/ownerbot/ownerbot/internal/settings"
 	"github.com/ownerbot/ownerbot/internal/prcheck"
+	"github.com/ownerbot/ownerbot/internal/settings"
 	"github.com/ownerbot/ownerbot/internal/sweep"
 	"github.com/ownerbot/ownerbot/internal/webhook"
 )

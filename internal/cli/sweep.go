@@ -11,9 +11,9 @@ import (
 	"github.com/robfig/cron/v3"
 	"github.com/rs/zerolog"
 
-	"github.com/ownerbot/ownerbot/internal/settings"
 	"github.com/ownerbot/ownerbot/internal/ghapp"
 	"github.com/ownerbot/ownerbot/internal/prcheck"
+	"github.com/ownerbot/ownerbot/internal/settings"
 	"github.com/ownerbot/ownerbot/internal/sweep"
 )
 
