@@ -155,7 +155,7 @@ func handleEvent(ctx context.Context, checker *prcheck.Checker, sweeper *sweep.S
 			log.Debug().Msg("not a push to a default branch: nothing to do")
 			return nil
 		}
-		_, err := sweeper.Repo(ctx, ev.InstallationID, ev.Owner, ev.Repo)
+		_, err := sweeper.Pushed(ctx, ev.InstallationID, ev.Owner, ev.Repo)
 		return err
 	case "pull_request", "pull_request_review", "check_run", "check_suite":
 		if ev.InstallationID == 0 {

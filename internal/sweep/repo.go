@@ -32,7 +32,7 @@ func (t target) String() string { return t.owner + "/" + t.name }
 // repo sweeps one repository: evaluate its default branch, judge its
 // exceptions, look at its open pull requests, and bring its living issues
 // to the plan.
-func (s *Sweeper) repo(ctx context.Context, inst int64, gh *github.Client, r *github.Repository) (Outcome, error) {
+func (s *Sweeper) repo(ctx context.Context, inst int64, gh *github.Client, r *github.Repository, recoverChecks bool) (Outcome, error) {
 	t := target{inst: inst, owner: r.GetOwner().GetLogin(), name: r.GetName(), htmlURL: r.GetHTMLURL(), gh: gh}
 	defer s.cfg.Locks.lock(fmt.Sprintf("%d/%s", inst, t))()
 	out := Outcome{Writes: map[string]int{}}
@@ -80,8 +80,10 @@ func (s *Sweeper) repo(ctx context.Context, inst int64, gh *github.Client, r *gi
 	if err != nil {
 		return out, err
 	}
-	if err := s.recover(ctx, t, pulls, &out); err != nil {
-		return out, err
+	if recoverChecks {
+		if err := s.recover(ctx, t, pulls, &out); err != nil {
+			return out, err
+		}
 	}
 	stale, reminded, err := s.stalePulls(ctx, t, res, pulls, now)
 	if err != nil {

@@ -294,7 +294,7 @@ func (s *Sweeper) installation(ctx context.Context, inst *github.Installation, r
 		if ctx.Err() != nil {
 			return skipped, ctx.Err()
 		}
-		o, err := s.repo(ctx, inst.GetID(), gh, r)
+		o, err := s.repo(ctx, inst.GetID(), gh, r, true)
 		record(o, err, full)
 		var limit *ghapp.RateLimitError
 		if errors.As(err, &limit) {
@@ -306,9 +306,21 @@ func (s *Sweeper) installation(ctx context.Context, inst *github.Installation, r
 	return skipped, nil
 }
 
-// Repo sweeps one repository: what a CronJob with --repo does, and what
-// a push to a default branch asks for.
+// Repo sweeps one repository, as `ownerbot sweep --repo` does.
 func (s *Sweeper) Repo(ctx context.Context, installationID int64, owner, name string) (Outcome, error) {
+	return s.one(ctx, installationID, owner, name, true)
+}
+
+// Pushed looks again at a repository whose default branch moved: its
+// living issues and stale reviews, at once rather than at the next sweep.
+// Pull requests without a check run are left to the scheduled sweep: a
+// push says nothing about lost events, and a busy repository would pay
+// for the look on every push.
+func (s *Sweeper) Pushed(ctx context.Context, installationID int64, owner, name string) (Outcome, error) {
+	return s.one(ctx, installationID, owner, name, false)
+}
+
+func (s *Sweeper) one(ctx context.Context, installationID int64, owner, name string, recoverChecks bool) (Outcome, error) {
 	gh, err := s.cfg.App.Client(installationID)
 	if err != nil {
 		return Outcome{}, err
@@ -320,7 +332,7 @@ func (s *Sweeper) Repo(ctx context.Context, installationID int64, owner, name st
 	if r.GetArchived() {
 		return Outcome{}, nil
 	}
-	return s.repo(ctx, installationID, gh, r)
+	return s.repo(ctx, installationID, gh, r, recoverChecks)
 }
 
 // Locks are per-repository locks.
