@@ -12,7 +12,7 @@ LDFLAGS  := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 # Fuzz targets, as package:target.
 FUZZ_TARGETS := ./internal/codeowners:FuzzParse ./internal/codeowners:FuzzMatch \
 	./internal/owners:FuzzOwnersYAML ./internal/runbook:FuzzRunbook ./internal/exception:FuzzExceptions \
-	./internal/snapshot:FuzzParseIndexPaths ./internal/webhook:FuzzServeHTTP
+	./internal/snapshot:FuzzParseIndexPaths ./internal/webhook:FuzzServeHTTP ./internal/review:FuzzMarkers
 
 .PHONY: help build test lint fuzz bench demo golden
 
