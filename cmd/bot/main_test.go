@@ -44,6 +44,12 @@ func ownerbot(t *testing.T, dir, stdin string, args ...string) run {
 	cmd := exec.Command(binary, args...)
 	cmd.Dir = dir
 	cmd.Stdin = strings.NewReader(stdin)
+	return runCmd(t, cmd)
+}
+
+// runCmd runs the binary as cmd says and returns its exit code and output.
+func runCmd(t *testing.T, cmd *exec.Cmd) run {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

@@ -39,23 +39,12 @@ type server struct {
 // ("KEY=value") are added last, so they override the defaults.
 func startServe(t *testing.T, gh *ghtest.GitHub, env ...string) *server {
 	t.Helper()
-	key := filepath.Join(t.TempDir(), "app.pem")
-	if err := os.WriteFile(key, gh.App.PrivateKeyPEM(), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	cmd := exec.Command(binary, "serve")
-	cmd.Env = append(os.Environ(),
-		fmt.Sprintf("OWNERBOT_APP_ID=%d", gh.App.ID),
-		"OWNERBOT_PRIVATE_KEY_FILE="+key,
+	cmd.Env = append(appEnv(t, gh),
 		"OWNERBOT_WEBHOOK_SECRET=old-secret,"+e2eSecret,
-		"OWNERBOT_GITHUB_API_URL="+gh.URL(),
 		"OWNERBOT_LISTEN_ADDR=127.0.0.1:0",
-		"OWNERBOT_CACHE_DIR="+t.TempDir(),
 		"OWNERBOT_WORKERS=2",
 		"OWNERBOT_LOG_LEVEL=debug",
-		// Pacing writes a second apart is for GitHub; the fake needs none.
-		"OWNERBOT_WRITE_INTERVAL=off",
-		"OWNERBOT_CONTENT_INTERVAL=off",
 	)
 	cmd.Env = append(cmd.Env, env...)
 	stderr, err := cmd.StderrPipe()
@@ -95,6 +84,25 @@ func startServe(t *testing.T, gh *ghtest.GitHub, env ...string) *server {
 		t.Fatalf("serve did not start listening\n%s", s.log())
 	}
 	return s
+}
+
+// appEnv is the environment that points serve or sweep at the fake
+// GitHub as its App: id, key, API address and a fresh clone cache.
+func appEnv(t *testing.T, gh *ghtest.GitHub) []string {
+	t.Helper()
+	key := filepath.Join(t.TempDir(), "app.pem")
+	if err := os.WriteFile(key, gh.App.PrivateKeyPEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return append(os.Environ(),
+		fmt.Sprintf("OWNERBOT_APP_ID=%d", gh.App.ID),
+		"OWNERBOT_PRIVATE_KEY_FILE="+key,
+		"OWNERBOT_GITHUB_API_URL="+gh.URL(),
+		"OWNERBOT_CACHE_DIR="+t.TempDir(),
+		// Pacing writes a second apart is for GitHub; the fake needs none.
+		"OWNERBOT_WRITE_INTERVAL=off",
+		"OWNERBOT_CONTENT_INTERVAL=off",
+	)
 }
 
 func (s *server) log() string {

@@ -3,9 +3,7 @@ package main
 import (
 	"fmt"
 	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,38 +11,13 @@ import (
 	"github.com/ownerbot/ownerbot/internal/ghtest"
 )
 
-// sweepEnv configures `ownerbot sweep` for the fake GitHub: no webhook
-// secret is needed.
-func sweepEnv(t *testing.T, gh *ghtest.GitHub) []string {
-	t.Helper()
-	key := filepath.Join(t.TempDir(), "app.pem")
-	if err := os.WriteFile(key, gh.App.PrivateKeyPEM(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return append(os.Environ(),
-		fmt.Sprintf("OWNERBOT_APP_ID=%d", gh.App.ID),
-		"OWNERBOT_PRIVATE_KEY_FILE="+key,
-		"OWNERBOT_GITHUB_API_URL="+gh.URL(),
-		"OWNERBOT_CACHE_DIR="+t.TempDir(),
-		"OWNERBOT_WRITE_INTERVAL=off",
-		"OWNERBOT_CONTENT_INTERVAL=off",
-	)
-}
-
+// sweepCmd runs `ownerbot sweep` with env: appEnv, as a CronJob would,
+// with no webhook secret.
 func sweepCmd(t *testing.T, env []string, args ...string) run {
 	t.Helper()
 	cmd := exec.Command(binary, append([]string{"sweep"}, args...)...)
 	cmd.Env = env
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	if exit, ok := err.(*exec.ExitError); ok {
-		code = exit.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return run{code, stdout.String(), stderr.String()}
+	return runCmd(t, cmd)
 }
 
 // The sweep as a CronJob runs it: a dry run prints the plan and writes
@@ -59,7 +32,7 @@ func TestSweepCommand(t *testing.T) {
 	}, "Let the review lapse (#1)", e2eDay)
 	seedRepo(gh, "archive")
 	gh.AddTeam("acme", "pay", []string{"paul"}, nil)
-	env := sweepEnv(t, gh)
+	env := appEnv(t, gh)
 
 	dry := sweepCmd(t, env, "--dry-run")
 	if dry.code != 0 {
@@ -104,7 +77,7 @@ func TestServeSweepsOnPush(t *testing.T) {
 	repo := seedRepo(gh, "shop")
 	lapsed := "version: 1\nowner: \"@acme/pay\"\ntier: 2\nrunbooks: [\"runbooks/*.md\"]\nreview: {last_reviewed: \"2025-01-01\"}\n"
 	repo.Commit("main", map[string]string{"pay/OWNERS.yaml": lapsed}, "Let the review lapse", e2eDay)
-	if res := sweepCmd(t, sweepEnv(t, gh)); res.code != 0 {
+	if res := sweepCmd(t, appEnv(t, gh)); res.code != 0 {
 		t.Fatalf("sweep: exit %d\n%s", res.code, res.stderr)
 	}
 	s := startServe(t, gh)

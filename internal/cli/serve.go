@@ -87,7 +87,7 @@ func runServe(ctx context.Context, stdio IO, build Build, args []string) error {
 	hooks.Start(jobs)
 	if settings.SweepSchedule != "" {
 		go func() {
-			err := schedule(jobs, settings.SweepSchedule, settings.SweepTimeZone, time.Now, log, func(ctx context.Context) {
+			err := schedule(jobs, settings.SweepSchedule, settings.SweepTimeZone, time.Now, time.After, log, func(ctx context.Context) {
 				sum, err := sweeper.Run(ctx, "")
 				ev := log.Info()
 				if err != nil {

@@ -92,26 +92,27 @@ func (rt *appRuntime) sweeper(settings settings.Server, shard sweep.Shard, dryRu
 }
 
 // schedule runs sweep at each time the cron expression names, in loc,
-// until ctx ends. A sweep still running when the next is due makes that
-// one be skipped, never doubled up.
-func schedule(ctx context.Context, expr string, loc *time.Location, now func() time.Time, log zerolog.Logger, run func(context.Context)) error {
+// until ctx ends. Sweeps run one after another: one still running when the
+// next is due delays that one, never doubles it up. now and after are the
+// clock (time.Now and time.After outside tests).
+func schedule(ctx context.Context, expr string, loc *time.Location, now func() time.Time,
+	after func(time.Duration) <-chan time.Time, log zerolog.Logger, run func(context.Context)) error {
 	sched, err := cron.ParseStandard(expr)
 	if err != nil {
 		return fmt.Errorf("OWNERBOT_SWEEP_SCHEDULE: %w", err)
 	}
-	for {
+	for ctx.Err() == nil {
 		next := sched.Next(now().In(loc))
 		if next.IsZero() {
 			return errors.New("OWNERBOT_SWEEP_SCHEDULE never fires")
 		}
 		log.Info().Time("next", next).Msg("next scheduled sweep")
-		timer := time.NewTimer(time.Until(next))
 		select {
 		case <-ctx.Done():
-			timer.Stop()
 			return nil
-		case <-timer.C:
+		case <-after(next.Sub(now())):
 		}
 		run(ctx)
 	}
+	return nil
 }

@@ -346,7 +346,7 @@ func (r reconciler) close(e *Existing, old State) Action {
 		Comment: closeComment(st, old) + "\n" + note.Marker(), Marker: note.Marker(), CommentFirst: true,
 		Summary: "close: every item is done",
 	}
-	if body := doneBody(r.repo, e.Title, st); body != e.Body {
+	if body := doneBody(r.repo, st); body != e.Body {
 		a.Body = body
 	}
 	return a

@@ -99,7 +99,7 @@ func writeDone(b *strings.Builder, done []Ref) {
 }
 
 // doneBody is the body of an issue closed because every item is done.
-func doneBody(repo, title string, st State) string {
+func doneBody(repo string, st State) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Nothing is due in `%s` of %s any more.\n", st.Name, repo)
 	writeDone(&b, st.Done)
