@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,7 +18,10 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 	"github.com/rs/zerolog"
+
+	"github.com/ownerbot/ownerbot/internal/gitrepo"
 )
 
 var (
@@ -56,7 +60,15 @@ type cachedRepo struct {
 	holders int   // guarded by CloneCache.mu
 	size    int64 // guarded by CloneCache.mu
 	lastUse uint64
+	// present are commits a fetch found or brought here, newest last, so
+	// that asking for them again (a sweep polling an unchanged branch)
+	// opens nothing. Guarded by lock.
+	present []string
 }
+
+// maxPresent bounds cachedRepo.present: a default branch's head, and the
+// bases and heads of the pull requests being checked.
+const maxPresent = 16
 
 // FetchRequest says which repository to bring up to date and what must be
 // in it afterwards.
@@ -92,7 +104,8 @@ type Checkout struct {
 
 // Open opens the bare repository with go-git.
 func (co *Checkout) Open() (*git.Repository, error) {
-	return git.PlainOpen(co.Dir)
+	r, _, err := gitrepo.Open(co.Dir, nil, filesystem.Options{})
+	return r, err
 }
 
 // Close releases the checkout. It is safe to call more than once.
@@ -140,7 +153,13 @@ func (c *CloneCache) Fetch(ctx context.Context, req FetchRequest) (*Checkout, er
 		c.release(r)
 		return nil, fmt.Errorf("fetch %s: %w", name, ctx.Err())
 	}
-	fetched, err := c.fetchLocked(ctx, dir, req)
+	var fetched bool
+	if !r.has(req.Want) {
+		fetched, err = c.fetchLocked(ctx, dir, req)
+		if err == nil {
+			r.remember(req.Want)
+		}
+	}
 	if fetched {
 		// Measured even when the fetch failed: it may have written a pack.
 		size, serr := dirSize(dir)
@@ -213,11 +232,38 @@ func (c *CloneCache) fetchLocked(ctx context.Context, dir string, req FetchReque
 	return true, nil
 }
 
+// has reports whether every commit in want is known to be here. The
+// caller holds r.lock.
+func (r *cachedRepo) has(want []string) bool {
+	if len(want) == 0 {
+		return false // a fetch by refs alone always asks the server
+	}
+	for _, sha := range want {
+		if !slices.Contains(r.present, sha) {
+			return false
+		}
+	}
+	return true
+}
+
+// remember records want as present. The caller holds r.lock.
+func (r *cachedRepo) remember(want []string) {
+	for _, sha := range want {
+		if i := slices.Index(r.present, sha); i >= 0 {
+			r.present = slices.Delete(r.present, i, i+1)
+		}
+		r.present = append(r.present, sha)
+	}
+	if n := len(r.present) - maxPresent; n > 0 {
+		r.present = slices.Delete(r.present, 0, n)
+	}
+}
+
 // openOrInit opens the bare repository at dir or creates it with a remote
 // named origin. The remote holds the plain URL: credentials are passed per
 // fetch, so the config on disk never contains a token.
 func openOrInit(dir, cloneURL string) (*git.Repository, error) {
-	repo, err := git.PlainOpen(dir)
+	repo, _, err := gitrepo.Open(dir, nil, filesystem.Options{})
 	switch {
 	case errors.Is(err, git.ErrRepositoryNotExists):
 		if repo, err = initRepo(dir); err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
@@ -373,5 +374,54 @@ func TestCloneCacheEviction(t *testing.T) {
 	}
 	if exists(two.Dir) {
 		t.Fatal("a cache over its bound at start-up kept an unheld repository")
+	}
+}
+
+// A fetch remembers the commits it found, a few per repository, so that
+// asking again for an unchanged branch opens nothing.
+func TestCloneCacheRemembersPresentCommits(t *testing.T) {
+	sha := func(i int) string { return fmt.Sprintf("%040x", i) }
+	var r cachedRepo
+	if r.has(nil) {
+		t.Error("a fetch by refs alone must always ask the server")
+	}
+	if r.has([]string{sha(1)}) {
+		t.Error("an unknown commit is present")
+	}
+	for i := range maxPresent + 4 {
+		r.remember([]string{sha(i)})
+	}
+	r.remember([]string{sha(4)}) // seen again: the newest
+	if len(r.present) != maxPresent {
+		t.Fatalf("%d remembered, want at most %d", len(r.present), maxPresent)
+	}
+	if r.has([]string{sha(0)}) || r.has([]string{sha(3)}) {
+		t.Error("the oldest commits are still remembered")
+	}
+	if !r.has([]string{sha(4), sha(maxPresent + 3)}) || r.present[len(r.present)-1] != sha(4) {
+		t.Errorf("present = %v", r.present)
+	}
+
+	// End to end: after a fetch, the same commits need no git request;
+	// a commit the server has not got yet still fails.
+	g := newGitServer(t)
+	base, head := g.newRepo("acme", "api")
+	cc, err := NewCloneCache(t.TempDir(), 1<<30, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for range 3 {
+		co, err := cc.Fetch(ctx, g.request("acme", "api", base, head))
+		if err != nil {
+			t.Fatal(err)
+		}
+		co.Close()
+	}
+	if n := g.fetches.Load(); n != 1 {
+		t.Errorf("%d fetches for one set of commits, want 1", n)
+	}
+	if _, err := cc.Fetch(ctx, g.request("acme", "api", strings.Repeat("cd", 20))); !errors.Is(err, ErrMissingCommit) {
+		t.Errorf("a commit nobody has: %v", err)
 	}
 }

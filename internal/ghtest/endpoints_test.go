@@ -197,6 +197,50 @@ func TestSearchIssues(t *testing.T) {
 	}
 }
 
+// Search trails writes: what was created or changed within the lag is not
+// found, or found as it was, so a bot cannot dedupe through search.
+func TestSearchLags(t *testing.T) {
+	ctx := context.Background()
+	gh, c := fixture(t)
+	t0 := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	gh.SetNow(t0)
+	gh.SetAuthClock(time.Now)
+	gh.SetSearchLag(time.Minute)
+	search := func(q string) []int {
+		t.Helper()
+		res, _, err := c.Search.Issues(ctx, "repo:acme/widgets "+q, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int
+		for _, i := range res.Issues {
+			got = append(got, i.GetNumber())
+		}
+		return got
+	}
+	iss, _, err := c.Issues.Create(ctx, "acme", "widgets", &github.IssueRequest{Title: github.String("t"), Body: github.String("first")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := search("first"); got != nil {
+		t.Errorf("found %v the moment it was created", got)
+	}
+	gh.SetNow(t0.Add(time.Minute))
+	if _, _, err := c.Issues.Edit(ctx, "acme", "widgets", iss.GetNumber(), &github.IssueRequest{Body: github.String("second")}); err != nil {
+		t.Fatal(err)
+	}
+	if got, old := search("second"), search("first"); got != nil || !cmp.Equal(old, []int{1}) {
+		t.Errorf("a minute on, search finds the new body in %v and the old in %v; want only the old", got, old)
+	}
+	gh.SetNow(t0.Add(2 * time.Minute))
+	if got, old := search("second"), search("first"); !cmp.Equal(got, []int{1}) || old != nil {
+		t.Errorf("once the lag passed, search finds the new body in %v and the old in %v", got, old)
+	}
+	if got := gh.Issues("acme", "widgets"); got[0].Body != "second" {
+		t.Errorf("reads do not lag: %q", got[0].Body)
+	}
+}
+
 func TestCheckRuns(t *testing.T) {
 	ctx := context.Background()
 	rep := &reports{}

@@ -113,6 +113,12 @@ type FixtureRepo struct {
 	dir string
 	// mu serialises writes, which share the repository's refs.
 	mu sync.Mutex
+	// revs remembers what revisions resolved to since the last git command
+	// that could move a ref, so that polling a branch (as every sweep
+	// does) does not start a git process per request.
+	revsMu  sync.Mutex
+	revs    map[string]string
+	revsGen uint64 // bumped around every such command
 }
 
 // CreateRepo creates an empty bare repository owner/name whose HEAD is
@@ -187,6 +193,10 @@ func (f *FixtureRepo) git(extraEnv []string, args ...string) ([]byte, error) {
 }
 
 func (f *FixtureRepo) gitStdin(stdin []byte, extraEnv []string, args ...string) ([]byte, error) {
+	if len(args) == 0 || args[0] != "rev-parse" {
+		f.forgetRevs()
+		defer f.forgetRevs()
+	}
 	cmd := exec.Command("git", append([]string{"--git-dir=" + f.dir}, args...)...)
 	cmd.Env = append(gitEnv(), extraEnv...)
 	if stdin != nil {
@@ -201,12 +211,37 @@ func (f *FixtureRepo) gitStdin(stdin []byte, extraEnv []string, args ...string) 
 	return out, nil
 }
 
+// forgetRevs drops remembered revisions, and any resolution under way
+// that started before.
+func (f *FixtureRepo) forgetRevs() {
+	f.revsMu.Lock()
+	defer f.revsMu.Unlock()
+	clear(f.revs)
+	f.revsGen++
+}
+
 func (f *FixtureRepo) revParse(rev string) (string, error) {
+	f.revsMu.Lock()
+	sha, ok := f.revs[rev]
+	gen := f.revsGen
+	f.revsMu.Unlock()
+	if ok {
+		return sha, nil
+	}
 	out, err := f.git(nil, "rev-parse", "--verify", "--quiet", rev+"^{commit}")
 	if err != nil {
 		return "", err
 	}
-	return strings.TrimSpace(string(out)), nil
+	sha = strings.TrimSpace(string(out))
+	f.revsMu.Lock()
+	defer f.revsMu.Unlock()
+	if f.revsGen == gen {
+		if f.revs == nil {
+			f.revs = map[string]string{}
+		}
+		f.revs[rev] = sha
+	}
+	return sha, nil
 }
 
 // Commit writes files onto branch's tip and returns the new commit's SHA.

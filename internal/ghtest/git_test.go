@@ -166,3 +166,32 @@ func TestMergePull(t *testing.T) {
 		t.Errorf("its issue: %v, %v", iss.GetState(), err)
 	}
 }
+
+// A pull request opened without a number takes the next one free, after
+// issues too; a commit that moves a branch is seen by the next read of it.
+func TestOpenPullNextNumberAndCloseIssue(t *testing.T) {
+	ctx := context.Background()
+	gh, c, repo, _ := gitFixture(t)
+	iss, _, err := c.Issues.Create(ctx, "acme", "widgets", &github.IssueRequest{Title: github.String("t")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr := gh.OpenPull("acme", "widgets", ghtest.PullSpec{HeadFiles: map[string]string{"x.txt": "x\n"}})
+	if iss.GetNumber() != 8 || pr.Number != 9 {
+		t.Errorf("issue #%d, then pull request #%d; want #8 and #9", iss.GetNumber(), pr.Number)
+	}
+	gh.CloseIssue("acme", "widgets", 8)
+	got, _, err := c.Issues.Get(ctx, "acme", "widgets", 8)
+	if err != nil || got.GetState() != "closed" || got.GetTitle() != "t" {
+		t.Errorf("closed by hand: %q %q, %v", got.GetState(), got.GetTitle(), err)
+	}
+
+	sha, _, err := c.Repositories.GetCommitSHA1(ctx, "acme", "widgets", "main", "")
+	if err != nil || sha != repo.Rev("main") {
+		t.Fatalf("head of main %s, %v", sha, err)
+	}
+	next := repo.Commit("main", map[string]string{"y.txt": "y\n"}, "more", time.Time{})
+	if sha, _, err = c.Repositories.GetCommitSHA1(ctx, "acme", "widgets", "main", ""); err != nil || sha != next {
+		t.Errorf("after a commit, the head of main is %s (%v), want %s", sha, err, next)
+	}
+}

@@ -283,6 +283,7 @@ func (gh *GitHub) getTree(w http.ResponseWriter, r *http.Request) {
 
 // PullSpec describes a pull request to open on a fixture repository.
 type PullSpec struct {
+	// Number is the pull request's number; 0 takes the next one free.
 	Number     int
 	Title      string
 	Body       string
@@ -313,6 +314,12 @@ func (gh *GitHub) OpenPull(owner, repo string, spec PullSpec) Pull {
 	gh.mu.Lock()
 	st := gh.mustRepo(owner, repo)
 	defaultBranch := st.opts.DefaultBranch
+	if spec.Number == 0 {
+		spec.Number = 1
+		if keys := sortedKeys(st.issues); len(keys) > 0 {
+			spec.Number = keys[len(keys)-1] + 1
+		}
+	}
 	gh.mu.Unlock()
 	if spec.BaseBranch == "" {
 		spec.BaseBranch = defaultBranch
@@ -396,6 +403,6 @@ func (gh *GitHub) SetPullBase(owner, repo string, number int, branch string) str
 	defer gh.mu.Unlock()
 	p := gh.mustPull(owner, repo, number)
 	p.BaseRef, p.BaseSHA, p.Files = branch, base, changed
-	gh.mustRepo(owner, repo).issues[number].updated = gh.now()
+	gh.touch(gh.mustRepo(owner, repo).issues[number])
 	return base
 }

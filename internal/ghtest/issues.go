@@ -26,6 +26,9 @@ type issueState struct {
 	created     time.Time
 	updated     time.Time
 	closed      time.Time
+	// indexed is what search sees: a copy of the issue after each change,
+	// kept only while the fake's search lags (SetSearchLag).
+	indexed []*issueState
 }
 
 type commentState struct {
@@ -120,6 +123,19 @@ func (gh *GitHub) AddComment(owner, repo string, number int, user, body string) 
 }
 
 // issueJSON renders an issue. Callers hold gh.mu.
+// CloseIssue closes an issue as a person does from its page, with nothing
+// else changed.
+func (gh *GitHub) CloseIssue(owner, repo string, number int) {
+	gh.mu.Lock()
+	defer gh.mu.Unlock()
+	iss := gh.mustRepo(owner, repo).issues[number]
+	if iss == nil {
+		gh.t.Fatalf("ghtest: CloseIssue: %s/%s has no issue #%d", owner, repo, number)
+	}
+	state := "closed"
+	gh.applyIssueWrite(iss, issueWrite{State: &state})
+}
+
 func (gh *GitHub) issueJSON(st *repoState, iss *issueState) *github.Issue {
 	out := &github.Issue{
 		ID:        github.Int64(st.id*100000 + int64(iss.number)),
@@ -246,7 +262,18 @@ func (gh *GitHub) applyIssueWrite(iss *issueState, req issueWrite) {
 	if req.StateReason != nil {
 		iss.stateReason = *req.StateReason
 	}
+	gh.touch(iss)
+}
+
+// touch records a change to iss: its update time and, while search lags,
+// the version search will find once the lag has passed. Callers hold gh.mu.
+func (gh *GitHub) touch(iss *issueState) {
 	iss.updated = gh.now()
+	if gh.searchLag > 0 {
+		v := *iss
+		v.indexed = nil
+		iss.indexed = append(iss.indexed, &v)
+	}
 }
 
 func dedupe(in []string) []string {
@@ -348,7 +375,7 @@ func (gh *GitHub) addLabels(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	iss.labels = dedupe(append(iss.labels, names...))
-	iss.updated = gh.now()
+	gh.touch(iss)
 	writeJSON(w, http.StatusOK, labelsJSON(iss.labels))
 }
 
@@ -394,7 +421,7 @@ func (gh *GitHub) addAssignees(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	iss.assignees = dedupe(append(iss.assignees, req.Assignees...))
-	iss.updated = gh.now()
+	gh.touch(iss)
 	writeJSON(w, http.StatusCreated, gh.issueJSON(st, iss))
 }
 

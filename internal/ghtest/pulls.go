@@ -85,7 +85,8 @@ func (gh *GitHub) AddPull(owner, repo string, p Pull) {
 		iss = &issueState{number: p.Number, created: now}
 		st.issues[p.Number] = iss
 	}
-	iss.title, iss.body, iss.user, iss.state, iss.isPull, iss.updated = p.Title, p.Body, p.User, p.State, true, now
+	iss.title, iss.body, iss.user, iss.state, iss.isPull = p.Title, p.Body, p.User, p.State, true
+	gh.touch(iss)
 }
 
 // SetPullHead moves a pull request's head, as a push to its branch does.
@@ -99,7 +100,7 @@ func (gh *GitHub) SetPullHead(owner, repo string, number int, sha string, files 
 	if files != nil {
 		p.Files = files
 	}
-	gh.mustRepo(owner, repo).issues[number].updated = gh.now()
+	gh.touch(gh.mustRepo(owner, repo).issues[number])
 }
 
 // MergePull closes a pull request as merged by login, as the merge button
@@ -120,7 +121,8 @@ func (gh *GitHub) MergePull(owner, repo string, number int, login string) string
 	gh.ensureUser(login)
 	p.Merged, p.State, p.mergedBy, p.mergedAt, p.mergeCommit = true, "closed", login, gh.now(), merge
 	iss := gh.mustRepo(owner, repo).issues[number]
-	iss.state, iss.updated = "closed", gh.now()
+	iss.state = "closed"
+	gh.touch(iss)
 	return merge
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/google/go-github/v60/github"
 )
@@ -160,7 +161,7 @@ func (gh *GitHub) searchIssues(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		for _, n := range slices.Backward(sortedKeys(st.issues)) {
-			if iss := st.issues[n]; s.matches(st, iss) {
+			if iss := gh.searchable(st.issues[n]); iss != nil && s.matches(st, iss) {
 				items = append(items, gh.issueJSON(st, iss))
 			}
 		}
@@ -171,4 +172,31 @@ func (gh *GitHub) searchIssues(w http.ResponseWriter, r *http.Request) {
 		IncompleteResults: github.Bool(false),
 		Issues:            paginate(w, r, items),
 	})
+}
+
+// SetSearchLag makes search see issues and pull requests as they were lag
+// ago on the fake's clock, as GitHub's search index trails its writes:
+// what was created or changed more recently is not found, or found as it
+// was. Set it before the issues the test cares about are written.
+func (gh *GitHub) SetSearchLag(lag time.Duration) {
+	gh.mu.Lock()
+	defer gh.mu.Unlock()
+	gh.searchLag = lag
+}
+
+// searchable is the version of iss search finds, or nil when the index
+// has not caught up with its creation. Callers hold gh.mu.
+func (gh *GitHub) searchable(iss *issueState) *issueState {
+	if gh.searchLag <= 0 {
+		return iss
+	}
+	horizon := gh.now().Add(-gh.searchLag)
+	var seen *issueState
+	for _, v := range iss.indexed {
+		if v.updated.After(horizon) {
+			break
+		}
+		seen = v
+	}
+	return seen
 }

@@ -48,6 +48,7 @@ type GitHub struct {
 	teams         map[string]*team // by lower-case "org/slug"
 	requests      []Request
 	faults        []*faultRule
+	searchLag     time.Duration
 	rates         map[rateKey]*rate
 }
 

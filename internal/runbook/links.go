@@ -2,7 +2,6 @@ package runbook
 
 import (
 	"fmt"
-	"github.com/ownerbot/ownerbot/internal/strictyaml"
 	"io"
 	"io/fs"
 	"maps"
@@ -12,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/ownerbot/ownerbot/internal/strictyaml"
 )
 
 // A LinkChecker checks the relative links of runbooks against one tree of a

@@ -10,9 +10,10 @@ import (
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/storage/filesystem"
+
+	"github.com/ownerbot/ownerbot/internal/gitrepo"
 )
 
 const (
@@ -20,11 +21,6 @@ const (
 	// object from disk instead of inflating it into memory first, so that
 	// a caller reading a huge file through a LimitReader stays bounded.
 	streamThreshold = 1 << 20
-	// objectCacheSize bounds go-git's cache of inflated objects per
-	// repository handle. Its default (96 MiB) is sized for one long-lived
-	// handle; a PR check holds two trees, and history walks keep their own
-	// cache of decoded trees.
-	objectCacheSize = 16 * cache.MiByte
 	// maxOpenPacks keeps pack files open between object reads; without it
 	// go-git opens and closes the pack for every object, which dominated
 	// history walks. Tree.Close closes them.
@@ -46,23 +42,14 @@ type repository struct {
 // directory or a "gitdir:" file (worktrees, submodules), or a bare
 // repository.
 func openRepository(dir string) (*repository, error) {
-	r, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{EnableDotGitCommonDir: true})
+	// Inflated objects go to the process's shared cache (gitrepo), which
+	// bounds them for all trees at once.
+	r, store, err := gitrepo.Open(dir, nil,
+		filesystem.Options{LargeObjectThreshold: streamThreshold, MaxOpenDescriptors: maxOpenPacks})
 	if errors.Is(err, git.ErrRepositoryNotExists) {
 		return nil, fmt.Errorf("%s: %w", dir, ErrNotRepository)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open git repository %s: %w", dir, err)
-	}
-	plain, ok := r.Storer.(*filesystem.Storage)
-	if !ok {
-		return nil, fmt.Errorf("open git repository %s: unexpected storage %T", dir, r.Storer)
-	}
-	// PlainOpen gives no way to set storage options, so reopen the same
-	// .git file system with a streaming threshold and a smaller cache.
-	store := filesystem.NewStorageWithOptions(plain.Filesystem(),
-		cache.NewObjectLRU(objectCacheSize),
-		filesystem.Options{LargeObjectThreshold: streamThreshold, MaxOpenDescriptors: maxOpenPacks})
-	if r, err = git.Open(store, nil); err != nil {
 		return nil, fmt.Errorf("open git repository %s: %w", dir, err)
 	}
 	return &repository{git: r, store: store}, nil
@@ -104,6 +91,18 @@ func (r *repository) indexPaths() ([]string, error) {
 
 // resolve finds the commit that ref names.
 func (r *repository) resolve(ref string) (*object.Commit, error) {
+	if isFullSHA(ref) {
+		// As git does, a full object name is taken as one, without first
+		// looking for refs of that name.
+		c, err := object.GetCommit(r.store, plumbing.NewHash(ref))
+		if errors.Is(err, plumbing.ErrObjectNotFound) {
+			return nil, fmt.Errorf("%w %q", ErrUnknownRevision, ref)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read commit %s: %w", ref, err)
+		}
+		return c, nil
+	}
 	h, err := r.git.ResolveRevision(plumbing.Revision(ref))
 	if err != nil {
 		if r.empty() {
@@ -171,4 +170,16 @@ func (r *repository) blobSize(h plumbing.Hash) (int64, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.store.EncodedObjectSize(h)
+}
+
+func isFullSHA(s string) bool {
+	if len(s) != 40 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f') {
+			return false
+		}
+	}
+	return true
 }

@@ -12,8 +12,10 @@ import (
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 
 	"github.com/ownerbot/ownerbot/internal/exception"
+	"github.com/ownerbot/ownerbot/internal/gitrepo"
 	"github.com/ownerbot/ownerbot/internal/policy"
 	"github.com/ownerbot/ownerbot/internal/prcheck"
 	"github.com/ownerbot/ownerbot/internal/snapshot"
@@ -27,6 +29,8 @@ const maxWalk = 5000
 type verdict struct {
 	approved bool
 	message  string // why not, when not
+	// ratified says where it was approved: "#12, approved by @alice".
+	ratified string
 }
 
 // judgeExceptions revokes each exception entry in force whose last change
@@ -34,10 +38,12 @@ type verdict struct {
 // request that changed it must have merged it, and an eligible approver
 // other than its author must have approved its final head (DESIGN §2.4).
 // Verdicts are remembered by the exceptions file's blob, so an unchanged
-// file costs nothing on the next sweep.
-func (s *Sweeper) judgeExceptions(ctx context.Context, t target, dir string, tree *snapshot.Tree, res *policy.Result, now time.Time) error {
+// file costs nothing on the next sweep. It returns where each approved
+// entry was ratified, by id.
+func (s *Sweeper) judgeExceptions(ctx context.Context, t target, dir string, tree *snapshot.Tree, res *policy.Result, now time.Time) (map[string]string, error) {
+	ratified := map[string]string{}
 	if res.Exceptions == nil || s.cfg.Checker == nil {
-		return nil
+		return ratified, nil
 	}
 	var repo *git.Repository
 	var head *object.Commit
@@ -48,16 +54,16 @@ func (s *Sweeper) judgeExceptions(ctx context.Context, t target, dir string, tre
 		}
 		if repo == nil {
 			var err error
-			if repo, err = git.PlainOpen(dir); err != nil {
-				return err
+			if repo, _, err = gitrepo.Open(dir, nil, filesystem.Options{}); err != nil {
+				return ratified, err
 			}
 			if head, err = repo.CommitObject(plumbing.NewHash(tree.Commit())); err != nil {
-				return err
+				return ratified, err
 			}
 		}
 		blob, err := blobAt(head, e.File)
 		if err != nil {
-			return err
+			return ratified, err
 		}
 		key := fmt.Sprintf("%d/%s/%s/%s", t.inst, strings.ToLower(t.String()), blob, e.ID)
 		v, ok := s.approvals.get(key)
@@ -70,9 +76,11 @@ func (s *Sweeper) judgeExceptions(ctx context.Context, t target, dir string, tre
 		}
 		if !v.approved {
 			res.Revoke(e, v.message, ratifyRemedy(res.ExceptionApprovers(e)), now)
+			continue
 		}
+		ratified[e.ID] = v.ratified
 	}
-	return errors.Join(errs...)
+	return ratified, errors.Join(errs...)
 }
 
 func ratifyRemedy(eligible []string) string {
@@ -105,7 +113,7 @@ func (s *Sweeper) judgeEntry(ctx context.Context, t target, repo *git.Repository
 	case r.ApprovedBy == "":
 		return verdict{message: fmt.Sprintf("%s was merged in #%d without an approval of its final commit by an eligible approver, so it has no effect", name, n)}, nil
 	}
-	return verdict{approved: true}, nil
+	return verdict{approved: true, ratified: fmt.Sprintf("#%d, approved by @%s", n, r.ApprovedBy)}, nil
 }
 
 // lastChange walks the first parents from head to the newest commit whose

@@ -10,9 +10,11 @@ import (
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 	"github.com/google/go-github/v60/github"
 
 	"github.com/ownerbot/ownerbot/internal/ghapp"
+	"github.com/ownerbot/ownerbot/internal/gitrepo"
 	"github.com/ownerbot/ownerbot/internal/owners"
 	"github.com/ownerbot/ownerbot/internal/policy"
 	"github.com/ownerbot/ownerbot/internal/review"
@@ -70,7 +72,8 @@ func (s *Sweeper) repo(ctx context.Context, inst int64, gh *github.Client, r *gi
 	if err != nil {
 		return out, fmt.Errorf("evaluate %s: %w", branch, err)
 	}
-	if err := s.judgeExceptions(ctx, t, co.Dir, tree, res, now); err != nil {
+	ratified, err := s.judgeExceptions(ctx, t, co.Dir, tree, res, now)
+	if err != nil {
 		// Without the answer, entries keep applying as they do locally;
 		// the next sweep asks again.
 		log.Warn().Err(err).Msg("could not judge the approval of exceptions")
@@ -98,7 +101,7 @@ func (s *Sweeper) repo(ctx context.Context, inst int64, gh *github.Client, r *gi
 		if err != nil {
 			return out, err
 		}
-		ev := newEvidence(t, co.Dir, tree, res)
+		ev := newEvidence(t, co.Dir, tree, res, ratified)
 		actions = append(actions, review.Reconcile(t.String(), now, cfg, desired, existing, ev.of)...)
 	}
 	return out, s.execute(ctx, t, cfg.Labels[0], actions, &out)
@@ -136,16 +139,19 @@ func units(res *policy.Result) []review.Unit {
 // that last changed its file since it was listed, or the exception that
 // now waives it.
 type evidence struct {
-	t       target
-	dir     string
-	tree    *snapshot.Tree
-	waived  map[string]string // item key → exception id
-	repo    *git.Repository
-	openErr error
+	t      target
+	dir    string
+	tree   *snapshot.Tree
+	waived map[string]string // item key → exception id
+	// ratified says where each exception was approved, by id, when the
+	// sweep could tell.
+	ratified map[string]string
+	repo     *git.Repository
+	openErr  error
 }
 
-func newEvidence(t target, dir string, tree *snapshot.Tree, res *policy.Result) *evidence {
-	e := &evidence{t: t, dir: dir, tree: tree, waived: map[string]string{}}
+func newEvidence(t target, dir string, tree *snapshot.Tree, res *policy.Result, ratified map[string]string) *evidence {
+	e := &evidence{t: t, dir: dir, tree: tree, waived: map[string]string{}, ratified: ratified}
 	for _, f := range res.Findings {
 		if f.ExceptedBy != "" {
 			e.waived[review.KeyOf(f)] = f.ExceptedBy
@@ -159,6 +165,9 @@ func (e *evidence) of(ref review.Ref, since time.Time) string {
 		return fmt.Sprintf("pull request #%d no longer waits on its owners' review", ref.PR)
 	}
 	if id := e.waived[ref.Key]; id != "" {
+		if where := e.ratified[id]; where != "" {
+			return fmt.Sprintf("set aside by exception %s (%s)", id, where)
+		}
 		return "set aside by exception " + id
 	}
 	if ref.Path == "" {
@@ -191,7 +200,7 @@ func (e *evidence) of(ref review.Ref, since time.Time) string {
 // a merge ("Merge pull request #12 from …") or a squash ("Title (#12)").
 func (e *evidence) pullOf(commit string) int {
 	if e.repo == nil && e.openErr == nil {
-		e.repo, e.openErr = git.PlainOpen(e.dir)
+		e.repo, _, e.openErr = gitrepo.Open(e.dir, nil, filesystem.Options{})
 	}
 	if e.repo == nil {
 		return 0

@@ -45,22 +45,28 @@ type fixture struct {
 	mu    sync.Mutex
 }
 
+// newFixture is an organization whose repositories all hold shop().
 func newFixture(t *testing.T, names ...string) *fixture {
 	t.Helper()
+	f := newOrg(t, day)
+	f.gh.AddTeam("acme", "payments", []string{"alice", "paul"}, nil)
+	for _, name := range names {
+		f.addRepo(name, shop(), "the shop", day.AddDate(0, 0, -30))
+	}
+	return f
+}
+
+// newOrg is the fake GitHub with the App installed on acme, which has a
+// platform and a governance team, at now.
+func newOrg(t *testing.T, now time.Time) *fixture {
+	t.Helper()
 	gh := ghtest.NewGitHub(t)
-	gh.SetNow(day)
+	gh.SetNow(now)
 	gh.SetAuthClock(time.Now) // credentials are signed in real time
 	gh.AddInstallation(installation, "acme")
-	gh.AddTeam("acme", "payments", []string{"alice", "paul"}, nil)
 	gh.AddTeam("acme", "platform", []string{"pat"}, nil)
 	gh.AddTeam("acme", "governance", []string{"gina"}, nil)
-	f := &fixture{gh: gh, repos: map[string]*ghtest.FixtureRepo{}, now: day}
-	for _, name := range names {
-		repo := gh.Git.CreateRepo("acme", name)
-		repo.Commit("main", shop(), "the shop", day.AddDate(0, 0, -30))
-		gh.AddRepo(installation, "acme", name, ghtest.RepoOptions{})
-		f.repos[name] = repo
-	}
+	f := &fixture{gh: gh, repos: map[string]*ghtest.FixtureRepo{}, now: now}
 	app, err := ghapp.New(ghapp.Config{AppID: gh.App.ID, PrivateKey: gh.App.PrivateKeyPEM(), APIURL: gh.URL(),
 		Transport: gh.Client().Transport, Logger: zerolog.Nop(), Clock: f.clock,
 		Sleep: func(context.Context, time.Duration) error { return nil }})
@@ -69,6 +75,15 @@ func newFixture(t *testing.T, names ...string) *fixture {
 	}
 	f.app = app
 	return f
+}
+
+// addRepo creates acme/name with files committed on main at when.
+func (f *fixture) addRepo(name string, files map[string]string, message string, when time.Time) *ghtest.FixtureRepo {
+	repo := f.gh.Git.CreateRepo("acme", name)
+	repo.Commit("main", files, message, when)
+	f.gh.AddRepo(installation, "acme", name, ghtest.RepoOptions{})
+	f.repos[name] = repo
+	return repo
 }
 
 func (f *fixture) clock() time.Time {
@@ -331,9 +346,11 @@ func TestSweepUnapprovedException(t *testing.T) {
 }
 
 // Three sweeps at once, plus sweeps a webhook asks for, over the same
-// repositories: one issue per unit, no duplicate comments.
+// repositories: one issue per unit, no duplicate comments. GitHub's search
+// lags a minute behind, and nothing may depend on it.
 func TestConcurrentSweeps(t *testing.T) {
 	f := newFixture(t, "shop", "store", "mall")
+	f.gh.SetSearchLag(time.Minute)
 	locks := sweep.NewLocks() // one process
 	var sweepers []*sweep.Sweeper
 	for range 3 {
@@ -360,6 +377,9 @@ func TestConcurrentSweeps(t *testing.T) {
 		if c := f.gh.Comments("acme", name, issues[0].Number); len(c) != 1 {
 			t.Errorf("%s: want one reminder, got %d comments", name, len(c))
 		}
+	}
+	if n := f.gh.CountCalls(func(r ghtest.Request) bool { return strings.HasPrefix(r.Path, "/search/") }); n != 0 {
+		t.Errorf("%d searches: the bot finds its issues by listing them, never through search", n)
 	}
 }
 
