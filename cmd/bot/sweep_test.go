@@ -64,6 +64,29 @@ func TestSweepCommand(t *testing.T) {
 		t.Errorf("a second sweep: exit %d\n%s%s", again.code, again.stdout, again.stderr)
 	}
 
+	// Every run is a new process, yet one that finds nothing changed costs
+	// GitHub nothing: the last run's caches, saved beside the clones, make
+	// its reads conditional.
+	gh.ResetRecording()
+	if res := sweepCmd(t, env); res.code != 0 {
+		t.Fatalf("a third sweep: exit %d\n%s", res.code, res.stderr)
+	}
+	reads, notModified := 0, 0
+	for _, r := range gh.Requests() {
+		if r.Method == http.MethodGet {
+			reads++
+			if r.Status == http.StatusNotModified {
+				notModified++
+			}
+		}
+	}
+	if reads == 0 || notModified*10 < reads*9 {
+		t.Errorf("a sweep of unchanged repositories: %d of %d reads were 304s", notModified, reads)
+		for _, r := range gh.Requests() {
+			t.Logf("%s %s %d", r.Method, r.Path, r.Status)
+		}
+	}
+
 	bad := sweepCmd(t, env, "--shard", "3/3")
 	if bad.code != 2 || !strings.Contains(bad.stderr, "--shard wants I/N") {
 		t.Errorf("a bad shard: exit %d, %q", bad.code, bad.stderr)

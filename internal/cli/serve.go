@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -49,6 +50,9 @@ func runServe(ctx context.Context, stdio IO, build Build, args []string) error {
 		return err
 	}
 	log, checker := rt.log, rt.checker
+	// A restart keeps the conditional-request caches, as `sweep` does.
+	etags := filepath.Join(settings.CacheDir, "etags-serve.gob")
+	rt.loadETags(etags)
 	sweeper := rt.sweeper(settings, sweep.Shard{}, false, IO{Stdout: io.Discard})
 	hooks, err := webhook.New(webhook.Config{
 		Secrets: settings.WebhookSecrets, Workers: settings.Workers, QueueSize: settings.QueueSize,
@@ -123,6 +127,7 @@ func runServe(ctx context.Context, stdio IO, build Build, args []string) error {
 	if hookErr != nil {
 		log.Warn().Err(hookErr).Msg("work was cancelled at the shutdown deadline")
 	}
+	rt.saveETags(etags)
 	log.Info().Msg("stopped")
 	return nil
 }

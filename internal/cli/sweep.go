@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -47,8 +50,13 @@ func runSweep(ctx context.Context, stdio IO, build Build, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Each run is a new process: the conditional-request caches of the
+	// last run of this shard make its reads 304s where nothing changed.
+	etags := filepath.Join(settings.CacheDir, fmt.Sprintf("etags-shard-%d-of-%d.gob", shard.Index, shard.Count))
+	rt.loadETags(etags)
 	s := rt.sweeper(settings, shard, *dryRun, stdio)
 	sum, err := s.Run(ctx, *repo)
+	rt.saveETags(etags)
 	if err != nil {
 		rt.log.Error().Err(err).Int("failed", sum.Failed).Msg("sweep finished with failures")
 		return &exitError{ExitFindings}
@@ -82,6 +90,43 @@ func newRuntime(settings settings.Server, stdio IO, build Build, registry promet
 	}
 	checker := prcheck.New(prcheck.Config{Client: app.Client, Token: app.Token, Clones: clones, AppID: settings.AppID})
 	return &appRuntime{log: log, app: app, clones: clones, checker: checker}, nil
+}
+
+// loadETags reads the conditional-request caches a previous process saved
+// at path. Without them (the first run, or a file from another version or
+// GitHub) the process starts with empty caches, which costs rate limit but
+// nothing else.
+func (rt *appRuntime) loadETags(path string) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return
+	}
+	if err == nil {
+		defer f.Close()
+		err = rt.app.LoadETags(bufio.NewReader(f))
+	}
+	if err != nil {
+		rt.log.Warn().Err(err).Str("file", path).Msg("starting with empty conditional-request caches")
+	}
+}
+
+// saveETags writes the caches to path for the next process: to a private
+// temporary file first, so a crash never leaves half a file behind.
+func (rt *appRuntime) saveETags(path string) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".etags-*")
+	if err == nil {
+		w := bufio.NewWriter(tmp)
+		err = errors.Join(rt.app.SaveETags(w), w.Flush(), tmp.Close())
+		if err == nil {
+			err = os.Rename(tmp.Name(), path)
+		}
+		if err != nil {
+			os.Remove(tmp.Name())
+		}
+	}
+	if err != nil {
+		rt.log.Warn().Err(err).Str("file", path).Msg("could not save the conditional-request caches")
+	}
 }
 
 func (rt *appRuntime) sweeper(settings settings.Server, shard sweep.Shard, dryRun bool, stdio IO) *sweep.Sweeper {

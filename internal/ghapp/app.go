@@ -37,7 +37,8 @@ import (
 const (
 	DefaultAPIURL      = "https://api.github.com/"
 	DefaultUserAgent   = "ownerbot"
-	DefaultETagEntries = 500
+	DefaultETagEntries = 20000
+	DefaultETagBytes   = 32 << 20
 	DefaultMaxRetries  = 3
 	DefaultMaxWait     = 60 * time.Second
 )
@@ -58,7 +59,11 @@ type Config struct {
 	Logger    zerolog.Logger
 	UserAgent string // default "ownerbot"
 
-	ETagEntries int           // conditional-request cache entries per installation (default 500)
+	// ETagEntries and ETagBytes bound the conditional-request cache of each
+	// installation (defaults 20,000 and 32 MiB). A sweep needs about four
+	// entries per repository to be all 304s the next time.
+	ETagEntries int
+	ETagBytes   int
 	MaxRetries  int           // retries of a read (default 3); negative disables retries
 	MaxWait     time.Duration // longest wait for a rate-limit reset or Retry-After (default 60s)
 
@@ -100,9 +105,13 @@ type App struct {
 	metrics *metrics
 
 	appClient *github.Client
+	appETags  *etagCache
 
 	mu            sync.Mutex
 	installations map[int64]*installation
+	// loaded are conditional-request caches read by LoadETags for
+	// installations not used yet.
+	loaded map[int64]*etagCache
 }
 
 // installation holds everything that belongs to one installation and must
@@ -110,6 +119,7 @@ type App struct {
 type installation struct {
 	client *github.Client
 	tokens *ghinstallation.Transport
+	etags  *etagCache
 }
 
 // New validates cfg (the key and the URL) and returns an App. It makes no
@@ -135,6 +145,9 @@ func New(cfg Config) (*App, error) {
 	}
 	if cfg.ETagEntries <= 0 {
 		cfg.ETagEntries = DefaultETagEntries
+	}
+	if cfg.ETagBytes <= 0 {
+		cfg.ETagBytes = DefaultETagBytes
 	}
 	if cfg.MaxRetries == 0 {
 		cfg.MaxRetries = DefaultMaxRetries
@@ -191,7 +204,8 @@ func New(cfg Config) (*App, error) {
 
 	atr := ghinstallation.NewAppsTransportFromPrivateKey(a.base, cfg.AppID, key)
 	atr.BaseURL = a.tokenBaseURL()
-	a.appClient, err = a.newClient(0, atr)
+	a.appETags = newETagCache(cfg.ETagEntries, cfg.ETagBytes)
+	a.appClient, err = a.newClient(0, atr, a.appETags)
 	if err != nil {
 		return nil, err
 	}
@@ -244,11 +258,16 @@ func (a *App) installation(id int64) (*installation, error) {
 	atr.BaseURL = a.tokenBaseURL()
 	itr := ghinstallation.NewFromAppsTransport(atr, id)
 	itr.BaseURL = a.tokenBaseURL()
-	client, err := a.newClient(id, itr)
+	etags := a.loaded[id]
+	if etags == nil {
+		etags = newETagCache(a.cfg.ETagEntries, a.cfg.ETagBytes)
+	}
+	delete(a.loaded, id)
+	client, err := a.newClient(id, itr, etags)
 	if err != nil {
 		return nil, err
 	}
-	inst := &installation{client: client, tokens: itr}
+	inst := &installation{client: client, tokens: itr, etags: etags}
 	a.installations[id] = inst
 	return inst, nil
 }
@@ -256,7 +275,7 @@ func (a *App) installation(id int64) (*installation, error) {
 // newClient builds the transport stack for one identity (installation id, or
 // 0 for the App) around auth, outermost first: observe → ETag → retry → auth.
 // Only installations pace their writes.
-func (a *App) newClient(id int64, auth http.RoundTripper) (*github.Client, error) {
+func (a *App) newClient(id int64, auth http.RoundTripper, etags *etagCache) (*github.Client, error) {
 	logger := a.cfg.Logger.With().Int64("installation", id).Logger()
 	var pace *pacer
 	if id != 0 {
@@ -270,7 +289,7 @@ func (a *App) newClient(id int64, auth http.RoundTripper) (*github.Client, error
 		installationID: id,
 		logger:         logger,
 	}
-	rt = &etagTransport{next: rt, cache: newETagCache(a.cfg.ETagEntries), metrics: a.metrics, apiPath: a.apiURL.Path}
+	rt = &etagTransport{next: rt, cache: etags, metrics: a.metrics, apiPath: a.apiURL.Path}
 	rt = &observeTransport{next: rt, metrics: a.metrics, clock: a.cfg.Clock, logger: logger, apiPath: a.apiURL.Path}
 
 	c := github.NewClient(&http.Client{Transport: rt})

@@ -128,15 +128,34 @@ func (e *etagEntry) response(req *http.Request, fresh http.Header) *http.Respons
 
 // etagCache is a bounded LRU of one installation's GET responses, keyed by
 // URL and Accept header (GitHub varies representations by Accept).
+//
+// It is bounded by entries and by bytes. A sweep keeps three to four
+// entries per repository (its branch head, open pull requests, issues and
+// their comments) from one sweep to the next, so the entry bound has to
+// hold the whole installation or every sweep starts cold.
 type etagCache struct {
-	mu    sync.Mutex
-	max   int
-	order *list.List // front = most recently used; values are *etagEntry
-	byKey map[string]*list.Element
+	mu       sync.Mutex
+	max      int
+	maxBytes int
+	bytes    int
+	order    *list.List // front = most recently used; values are *etagEntry
+	byKey    map[string]*list.Element
 }
 
-func newETagCache(max int) *etagCache {
-	return &etagCache{max: max, order: list.New(), byKey: make(map[string]*list.Element)}
+func newETagCache(max, maxBytes int) *etagCache {
+	return &etagCache{max: max, maxBytes: maxBytes, order: list.New(), byKey: make(map[string]*list.Element)}
+}
+
+// size approximates what an entry holds in memory.
+func (e *etagEntry) size() int {
+	n := len(e.key) + len(e.host) + len(e.path) + len(e.etag) + len(e.body) + 128
+	for k, vs := range e.header {
+		n += len(k)
+		for _, v := range vs {
+			n += len(v)
+		}
+	}
+	return n
 }
 
 func (c *etagCache) get(key string) (*etagEntry, bool) {
@@ -155,12 +174,14 @@ func (c *etagCache) put(key string, e *etagEntry) {
 	defer c.mu.Unlock()
 	e.key = key
 	if el, ok := c.byKey[key]; ok {
+		c.bytes -= el.Value.(*etagEntry).size()
 		el.Value = e
 		c.order.MoveToFront(el)
-		return
+	} else {
+		c.byKey[key] = c.order.PushFront(e)
 	}
-	c.byKey[key] = c.order.PushFront(e)
-	for c.order.Len() > c.max {
+	c.bytes += e.size()
+	for c.order.Len() > c.max || c.bytes > c.maxBytes && c.order.Len() > 1 {
 		c.remove(c.order.Back())
 	}
 }
@@ -183,7 +204,9 @@ func (c *etagCache) invalidate(host, path string) {
 
 func (c *etagCache) remove(el *list.Element) {
 	c.order.Remove(el)
-	delete(c.byKey, el.Value.(*etagEntry).key)
+	e := el.Value.(*etagEntry)
+	c.bytes -= e.size()
+	delete(c.byKey, e.key)
 }
 
 func (c *etagCache) len() int {

@@ -1,9 +1,12 @@
 package ghapp
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -83,7 +86,7 @@ func TestConditionalRequests(t *testing.T) {
 }
 
 func TestETagCacheIsBounded(t *testing.T) {
-	c := newETagCache(2)
+	c := newETagCache(2, 1<<20)
 	for i := range 3 {
 		c.put(fmt.Sprint(i), &etagEntry{path: fmt.Sprintf("/repos/o/r/issues/%d", i)})
 	}
@@ -98,5 +101,99 @@ func TestETagCacheIsBounded(t *testing.T) {
 	c.invalidate("", "/repos/o/r/issues/1")
 	if _, ok := c.get("1"); ok {
 		t.Fatal("invalidated entry kept")
+	}
+	if c.len() != 1 || c.bytes != (&etagEntry{key: "3", path: "/x"}).size() {
+		t.Errorf("after evictions: %d entries holding %d bytes", c.len(), c.bytes)
+	}
+}
+
+// Bytes bound the cache too: large bodies push out the oldest entries,
+// and replacing an entry accounts for its old size.
+func TestETagCacheBoundedByBytes(t *testing.T) {
+	body := make([]byte, 1000)
+	c := newETagCache(100, 3500)
+	for i := range 5 {
+		c.put(fmt.Sprint(i), &etagEntry{body: body})
+	}
+	if c.len() != 3 || c.bytes > 3500 {
+		t.Fatalf("%d entries holding %d bytes, want 3 within 3500", c.len(), c.bytes)
+	}
+	for _, k := range []string{"0", "1"} {
+		if _, ok := c.get(k); ok {
+			t.Errorf("entry %s kept past the byte bound", k)
+		}
+	}
+	c.put("4", &etagEntry{body: body[:10]})
+	if c.len() != 3 || c.bytes >= 3000 {
+		t.Errorf("a smaller replacement: %d entries, %d bytes", c.len(), c.bytes)
+	}
+	c.put("huge", &etagEntry{body: make([]byte, 10000)})
+	if c.len() != 1 {
+		t.Errorf("an entry above the bound keeps %d others", c.len()-1)
+	}
+}
+
+// A run that saves its caches lets the next process ask conditionally
+// from its first request: the same answer, and a 304 GitHub does not
+// charge. A file for another GitHub, or not a cache file at all, loads
+// nothing.
+func TestETagCachesSurviveTheProcess(t *testing.T) {
+	f := newFakeGitHub(t, "")
+	f.setHandler(func(w http.ResponseWriter, r *http.Request, inst int64) {
+		etag := fmt.Sprintf(`"i%d"`, inst)
+		if r.Header.Get("If-None-Match") == etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("ETag", etag)
+		writeJSON(w, map[string]any{"number": 5, "title": fmt.Sprintf("installation %d", inst)})
+	})
+	ctx := context.Background()
+	get := func(a *App, inst int64) string {
+		t.Helper()
+		c, _ := a.Client(inst)
+		iss, resp, err := c.Issues.Get(ctx, "o", "r", 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return iss.GetTitle() + " " + resp.Header.Get(cachedHeader)
+	}
+	first := newTestApp(t, f, newFakeTime(), nil, nil)
+	get(first, 1)
+	get(first, 2)
+	var saved bytes.Buffer
+	if err := first.SaveETags(&saved); err != nil {
+		t.Fatal(err)
+	}
+
+	next := newTestApp(t, f, newFakeTime(), nil, nil)
+	if err := next.LoadETags(bytes.NewReader(saved.Bytes())); err != nil {
+		t.Fatal(err)
+	}
+	if got := get(next, 2); got != "installation 2 revalidated" {
+		t.Errorf("the next process's first read: %q, want a revalidated copy", got)
+	}
+	if got := get(next, 3); got != "installation 3 " {
+		t.Errorf("an installation with nothing saved: %q", got)
+	}
+	// What was loaded and never used is saved again.
+	var again bytes.Buffer
+	if err := next.SaveETags(&again); err != nil {
+		t.Fatal(err)
+	}
+	third := newTestApp(t, f, newFakeTime(), nil, nil)
+	if err := third.LoadETags(&again); err != nil {
+		t.Fatal(err)
+	}
+	if got := get(third, 1); got != "installation 1 revalidated" {
+		t.Errorf("an installation the second process did not use: %q", got)
+	}
+
+	other := newTestApp(t, f, newFakeTime(), nil, func(c *Config) { c.APIURL = "https://ghe.example.com/api/v3/" })
+	if err := other.LoadETags(bytes.NewReader(saved.Bytes())); !errors.Is(err, ErrETagFile) {
+		t.Errorf("a file for another GitHub: %v", err)
+	}
+	if err := next.LoadETags(strings.NewReader("not a cache")); !errors.Is(err, ErrETagFile) {
+		t.Errorf("garbage: %v", err)
 	}
 }

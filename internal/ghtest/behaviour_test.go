@@ -3,6 +3,7 @@ package ghtest_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -94,6 +95,23 @@ func TestConditionalRequests(t *testing.T) {
 	rl, _, err := c.RateLimit.Get(ctx)
 	if err != nil || rl.GetCore().Limit != 5000 {
 		t.Errorf("rate_limit = %v, %v", rl, err)
+	}
+}
+
+// An installation's hourly limit grows with its repositories, as GitHub
+// documents for Apps.
+func TestRateLimitGrowsWithRepositories(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct{ repos, limit int }{{20, 5000}, {120, 10000}, {400, 12500}} {
+		gh := ghtest.NewGitHub(t)
+		gh.AddInstallation(1, "acme")
+		for i := range tc.repos {
+			gh.AddRepo(1, "acme", fmt.Sprintf("r%d", i), ghtest.RepoOptions{})
+		}
+		rl, _, err := client(t, gh, gh.InstallationToken(1)).RateLimit.Get(ctx)
+		if err != nil || rl.GetCore().Limit != tc.limit {
+			t.Errorf("%d repositories: limit %d (%v), want %d", tc.repos, rl.GetCore().Limit, err, tc.limit)
+		}
 	}
 }
 

@@ -97,7 +97,7 @@ func (gh *GitHub) rateFor(inst int64, resource string) *rate {
 	rt := gh.rates[k]
 	now := gh.now()
 	if rt == nil || !now.Before(rt.reset) {
-		limit, window := 5000, time.Hour
+		limit, window := gh.coreLimit(inst), time.Hour
 		if resource == "search" {
 			limit, window = 30, time.Minute
 		}
@@ -105,6 +105,22 @@ func (gh *GitHub) rateFor(inst int64, resource string) *rate {
 		gh.rates[k] = rt
 	}
 	return rt
+}
+
+// coreLimit is an installation's hourly limit as GitHub documents it for
+// Apps: 5,000, and 50 more for each repository above 20 when it has more
+// than 20, at most 12,500. Callers hold gh.mu.
+func (gh *GitHub) coreLimit(inst int64) int {
+	repos := 0
+	for _, st := range gh.repos {
+		if inst != 0 && st.installation == inst {
+			repos++
+		}
+	}
+	if repos <= 20 {
+		return 5000
+	}
+	return min(5000+50*(repos-20), 12500)
 }
 
 func resourceOf(path string) string {

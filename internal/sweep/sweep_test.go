@@ -46,7 +46,7 @@ type fixture struct {
 }
 
 // newFixture is an organization whose repositories all hold shop().
-func newFixture(t *testing.T, names ...string) *fixture {
+func newFixture(t testing.TB, names ...string) *fixture {
 	t.Helper()
 	f := newOrg(t, day)
 	f.gh.AddTeam("acme", "payments", []string{"alice", "paul"}, nil)
@@ -58,7 +58,7 @@ func newFixture(t *testing.T, names ...string) *fixture {
 
 // newOrg is the fake GitHub with the App installed on acme, which has a
 // platform and a governance team, at now.
-func newOrg(t *testing.T, now time.Time) *fixture {
+func newOrg(t testing.TB, now time.Time) *fixture {
 	t.Helper()
 	gh := ghtest.NewGitHub(t)
 	gh.SetNow(now)
@@ -67,14 +67,20 @@ func newOrg(t *testing.T, now time.Time) *fixture {
 	gh.AddTeam("acme", "platform", []string{"pat"}, nil)
 	gh.AddTeam("acme", "governance", []string{"gina"}, nil)
 	f := &fixture{gh: gh, repos: map[string]*ghtest.FixtureRepo{}, now: now}
-	app, err := ghapp.New(ghapp.Config{AppID: gh.App.ID, PrivateKey: gh.App.PrivateKeyPEM(), APIURL: gh.URL(),
-		Transport: gh.Client().Transport, Logger: zerolog.Nop(), Clock: f.clock,
+	f.app = f.newApp(t)
+	return f
+}
+
+// newApp is the App as a new process has it: nothing cached.
+func (f *fixture) newApp(t testing.TB) *ghapp.App {
+	t.Helper()
+	app, err := ghapp.New(ghapp.Config{AppID: f.gh.App.ID, PrivateKey: f.gh.App.PrivateKeyPEM(), APIURL: f.gh.URL(),
+		Transport: f.gh.Client().Transport, Logger: zerolog.Nop(), Clock: f.clock,
 		Sleep: func(context.Context, time.Duration) error { return nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.app = app
-	return f
+	return app
 }
 
 // addRepo creates acme/name with files committed on main at when.
@@ -101,14 +107,20 @@ func (f *fixture) setNow(t time.Time) {
 
 // sweeper is a Sweeper with its own clone cache and nothing remembered,
 // as a new process would be.
-func (f *fixture) sweeper(t *testing.T, out *bytes.Buffer, opts ...func(*sweep.Config)) *sweep.Sweeper {
+func (f *fixture) sweeper(t testing.TB, out *bytes.Buffer, opts ...func(*sweep.Config)) *sweep.Sweeper {
 	t.Helper()
-	clones, err := ghapp.NewCloneCache(t.TempDir(), 1<<30, zerolog.Nop())
+	return f.process(t, f.app, t.TempDir(), out, opts...)
+}
+
+// process is a Sweeper on app with its clone cache in dir.
+func (f *fixture) process(t testing.TB, app *ghapp.App, dir string, out *bytes.Buffer, opts ...func(*sweep.Config)) *sweep.Sweeper {
+	t.Helper()
+	clones, err := ghapp.NewCloneCache(dir, 1<<30, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}
-	checker := prcheck.New(prcheck.Config{Client: f.app.Client, Token: f.app.Token, Clones: clones, Now: f.clock, AppID: f.gh.App.ID})
-	cfg := sweep.Config{App: f.app, Clones: clones, Checker: checker, Now: f.clock, Logger: zerolog.Nop(), AppID: f.gh.App.ID, Locks: sweep.NewLocks()}
+	checker := prcheck.New(prcheck.Config{Client: app.Client, Token: app.Token, Clones: clones, Now: f.clock, AppID: f.gh.App.ID})
+	cfg := sweep.Config{App: app, Clones: clones, Checker: checker, Now: f.clock, Logger: zerolog.Nop(), AppID: f.gh.App.ID, Locks: sweep.NewLocks()}
 	if out != nil {
 		cfg.Out = out
 	}
@@ -118,7 +130,7 @@ func (f *fixture) sweeper(t *testing.T, out *bytes.Buffer, opts ...func(*sweep.C
 	return sweep.New(cfg)
 }
 
-func (f *fixture) run(t *testing.T, s *sweep.Sweeper) sweep.Summary {
+func (f *fixture) run(t testing.TB, s *sweep.Sweeper) sweep.Summary {
 	t.Helper()
 	sum, err := s.Run(context.Background(), "")
 	if err != nil {
