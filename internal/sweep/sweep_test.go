@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/rs/zerolog"
 
 	"github.com/ownerbot/ownerbot/internal/ghapp"
@@ -482,6 +483,79 @@ func TestParseShard(t *testing.T) {
 	for _, bad := range []string{"", "1", "5/5", "-1/3", "a/b", "0/0"} {
 		if _, err := sweep.ParseShard(bad); err == nil {
 			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+// cancelAfter cancels a context once n writes have been answered: a
+// process that dies in the middle of a sweep.
+type cancelAfter struct {
+	next   http.RoundTripper
+	n      int
+	cancel context.CancelFunc
+	mu     sync.Mutex
+}
+
+func (c *cancelAfter) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := c.next.RoundTrip(r)
+	if r.Method != http.MethodGet && !strings.Contains(r.URL.Path, "access_tokens") {
+		c.mu.Lock()
+		if c.n--; c.n == 0 {
+			c.cancel()
+		}
+		c.mu.Unlock()
+	}
+	return resp, err
+}
+
+// state is what the bot wrote to GitHub, as people see it.
+func state(f *fixture, names ...string) string {
+	var b strings.Builder
+	for _, name := range names {
+		for _, iss := range f.gh.Issues("acme", name) {
+			fmt.Fprintf(&b, "%s#%d %s %q %v %v\n%s\n", name, iss.Number, iss.State, iss.Title, iss.Labels, iss.Assignees, iss.Body)
+			for _, c := range f.gh.Comments("acme", name, iss.Number) {
+				fmt.Fprintf(&b, "  %s: %s\n", c.User, c.Body)
+			}
+		}
+		for _, run := range f.gh.CheckRuns("acme", name) {
+			fmt.Fprintf(&b, "  check %s %s %s %s\n", run.HeadSHA, run.Status, run.Conclusion, run.Title)
+		}
+	}
+	return b.String()
+}
+
+// A process that dies after any number of writes leaves GitHub where the
+// next sweep picks it up: it ends as an uninterrupted sweep would have.
+func TestCrashMidSweepConverges(t *testing.T) {
+	names := []string{"mall", "shop", "store"}
+	build := func() *fixture {
+		f := newFixture(t, names...)
+		for _, name := range names {
+			f.gh.OpenPull("acme", name, ghtest.PullSpec{Number: 1, HeadFiles: map[string]string{"README.md": "hi\n"}, When: day})
+		}
+		return f
+	}
+	want := build()
+	want.run(t, want.sweeper(t, nil))
+	uninterrupted := state(want, names...)
+
+	for _, crashAfter := range []int{1, 2, 4, 7} {
+		f := build()
+		ctx, cancel := context.WithCancel(context.Background())
+		app, err := ghapp.New(ghapp.Config{AppID: f.gh.App.ID, PrivateKey: f.gh.App.PrivateKeyPEM(), APIURL: f.gh.URL(),
+			Transport: &cancelAfter{next: f.gh.Client().Transport, n: crashAfter, cancel: cancel}, Logger: zerolog.Nop(), Clock: f.clock,
+			Sleep: func(context.Context, time.Duration) error { return nil }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.process(t, app, t.TempDir(), nil).Run(ctx, ""); err == nil {
+			t.Errorf("crash after %d writes: the sweep finished anyway", crashAfter)
+		}
+		cancel()
+		f.run(t, f.sweeper(t, nil)) // the next process
+		if got := state(f, names...); got != uninterrupted {
+			t.Errorf("crash after %d writes, then a sweep: GitHub differs from an uninterrupted sweep\n%s", crashAfter, cmp.Diff(uninterrupted, got))
 		}
 	}
 }
