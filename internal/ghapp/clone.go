@@ -343,7 +343,7 @@ func (c *CloneCache) repoDir(req FetchRequest) (string, error) {
 		}
 	}
 	for _, sha := range req.Want {
-		if !isSHA(sha) {
+		if !gitrepo.IsCommitID(sha) {
 			return "", fmt.Errorf("fetch %s/%s: invalid commit SHA %q", req.Owner, req.Repo, sha)
 		}
 	}
@@ -367,18 +367,6 @@ func checkName(s string) error {
 		}
 	}
 	return nil
-}
-
-func isSHA(s string) bool {
-	if len(s) != 40 {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f') {
-			return false
-		}
-	}
-	return true
 }
 
 // hold registers a user of the repository at dir, creating its entry.

@@ -136,3 +136,17 @@ func (f *bufferedFile) Seek(offset int64, whence int) (int64, error) {
 func (f *bufferedFile) Write([]byte) (int, error) {
 	return 0, errors.New("gitrepo: write to a file opened for reading")
 }
+
+// IsCommitID reports whether s is a full object name in git's lower-case
+// hexadecimal form, as GitHub writes commit SHAs.
+func IsCommitID(s string) bool {
+	if len(s) != 40 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f') {
+			return false
+		}
+	}
+	return true
+}

@@ -161,3 +161,17 @@ func TestBufferedIndexFile(t *testing.T) {
 		f.Close()
 	}
 }
+
+func TestIsCommitID(t *testing.T) {
+	for s, want := range map[string]bool{
+		strings.Repeat("a1", 20): true,
+		strings.Repeat("A1", 20): false, // GitHub and git write lower case
+		strings.Repeat("a", 39):  false,
+		strings.Repeat("g", 40):  false,
+		"main":                   false,
+	} {
+		if got := IsCommitID(s); got != want {
+			t.Errorf("IsCommitID(%q) = %v", s, got)
+		}
+	}
+}

@@ -91,7 +91,7 @@ func (r *repository) indexPaths() ([]string, error) {
 
 // resolve finds the commit that ref names.
 func (r *repository) resolve(ref string) (*object.Commit, error) {
-	if isFullSHA(ref) {
+	if gitrepo.IsCommitID(ref) {
 		// As git does, a full object name is taken as one, without first
 		// looking for refs of that name.
 		c, err := object.GetCommit(r.store, plumbing.NewHash(ref))
@@ -170,16 +170,4 @@ func (r *repository) blobSize(h plumbing.Hash) (int64, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.store.EncodedObjectSize(h)
-}
-
-func isFullSHA(s string) bool {
-	if len(s) != 40 {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f') {
-			return false
-		}
-	}
-	return true
 }
