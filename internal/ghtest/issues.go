@@ -273,6 +273,11 @@ func (gh *GitHub) touch(iss *issueState) {
 		v := *iss
 		v.indexed = nil
 		iss.indexed = append(iss.indexed, &v)
+		// Versions older than the one search sees now are never seen again.
+		horizon := gh.now().Add(-gh.searchLag)
+		for len(iss.indexed) > 1 && !iss.indexed[1].updated.After(horizon) {
+			iss.indexed = iss.indexed[1:]
+		}
 	}
 }
 
