@@ -101,11 +101,21 @@ func (gh *GitHub) Issues(owner, repo string) []Issue {
 
 // Comments returns the comments on issue or pull request number, oldest first.
 func (gh *GitHub) Comments(owner, repo string, number int) []Comment {
+	return gh.comments(owner, repo, func(n int) bool { return n == number })
+}
+
+// AllComments returns every comment of the repository, on issues and pull
+// requests alike, oldest first.
+func (gh *GitHub) AllComments(owner, repo string) []Comment {
+	return gh.comments(owner, repo, func(int) bool { return true })
+}
+
+func (gh *GitHub) comments(owner, repo string, on func(number int) bool) []Comment {
 	gh.mu.Lock()
 	defer gh.mu.Unlock()
 	var out []Comment
 	for _, c := range gh.mustRepo(owner, repo).comments {
-		if c.number == number {
+		if on(c.number) {
 			out = append(out, Comment{ID: c.id, Number: c.number, User: c.user, Body: c.body})
 		}
 	}

@@ -31,13 +31,16 @@ type commentState struct {
 	merged bool   // the body is the record of the merge
 }
 
-// publish writes the check run and the sticky comment, each only when it
-// would change.
+// publish writes the sticky comment and then the check run, each only when
+// it would change. The check run comes last because it marks the head as
+// checked: the sweep re-checks heads without one, so a process that dies
+// between the two writes leaves the head to be checked again instead of a
+// pull request without its comment.
 func (c *Checker) publish(ctx context.Context, gh *github.Client, t Target, head string, rep *report.PullRequest) error {
-	if err := c.publishCheckRun(ctx, gh, t, head, rep); err != nil {
+	if err := c.publishComment(ctx, gh, t, rep); err != nil {
 		return err
 	}
-	return c.publishComment(ctx, gh, t, rep)
+	return c.publishCheckRun(ctx, gh, t, head, rep)
 }
 
 // publishCheckRun keeps one check run per head commit. GitHub appends the

@@ -171,7 +171,7 @@ func TestSimulatedOrganization(t *testing.T) {
 		if len(written) == 0 {
 			continue
 		}
-		before := sim.dump(written)
+		before := state(sim.f, written...)
 		f.gh.ResetRecording()
 		for _, name := range written {
 			if _, err := sim.s.Repo(context.Background(), installation, "acme", name); err != nil {
@@ -181,7 +181,7 @@ func TestSimulatedOrganization(t *testing.T) {
 		if w := writes(f.gh); len(w) != 0 {
 			t.Fatalf("day %d: sweeping again wrote %v", d, w)
 		}
-		if after := sim.dump(written); after != before {
+		if after := state(sim.f, written...); after != before {
 			t.Fatalf("day %d: sweeping again changed GitHub", d)
 		}
 		sim.replays += len(written)
@@ -483,31 +483,6 @@ func evidenceOf(body string) string {
 	}
 	slices.Sort(out)
 	return strings.Join(slices.Compact(out), ", ")
-}
-
-// dump is all the state the bot writes to in the named repositories.
-func (sim *simulation) dump(names []string) string {
-	var b strings.Builder
-	for _, r := range sim.repos {
-		if !slices.Contains(names, r.name) {
-			continue
-		}
-		for _, iss := range sim.f.gh.Issues("acme", r.name) {
-			fmt.Fprintf(&b, "%s#%d %s %q %v %v\n%s\n", r.name, iss.Number, iss.State, iss.Title, iss.Labels, iss.Assignees, iss.Body)
-			for _, c := range sim.f.gh.Comments("acme", r.name, iss.Number) {
-				fmt.Fprintf(&b, "  %d %s: %s\n", c.ID, c.User, c.Body)
-			}
-		}
-		for _, n := range r.pulls {
-			for _, c := range sim.f.gh.Comments("acme", r.name, n) {
-				fmt.Fprintf(&b, "%s#%d %d %s: %s\n", r.name, n, c.ID, c.User, c.Body)
-			}
-		}
-		for _, run := range sim.f.gh.CheckRuns("acme", r.name) {
-			fmt.Fprintf(&b, "  check %s %s %s\n", run.HeadSHA, run.Status, run.Conclusion)
-		}
-	}
-	return b.String()
 }
 
 // checkTimeline holds the log to the rules owners rely on: nothing on

@@ -508,15 +508,16 @@ func (c *cancelAfter) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
-// state is what the bot wrote to GitHub, as people see it.
+// state is what the bot wrote to GitHub in the named repositories, as
+// people see it: issues, comments on issues and pull requests, check runs.
 func state(f *fixture, names ...string) string {
 	var b strings.Builder
 	for _, name := range names {
 		for _, iss := range f.gh.Issues("acme", name) {
 			fmt.Fprintf(&b, "%s#%d %s %q %v %v\n%s\n", name, iss.Number, iss.State, iss.Title, iss.Labels, iss.Assignees, iss.Body)
-			for _, c := range f.gh.Comments("acme", name, iss.Number) {
-				fmt.Fprintf(&b, "  %s: %s\n", c.User, c.Body)
-			}
+		}
+		for _, c := range f.gh.AllComments("acme", name) {
+			fmt.Fprintf(&b, "  %s#%d %s: %s\n", name, c.Number, c.User, c.Body)
 		}
 		for _, run := range f.gh.CheckRuns("acme", name) {
 			fmt.Fprintf(&b, "  check %s %s %s %s\n", run.HeadSHA, run.Status, run.Conclusion, run.Title)
