@@ -8,13 +8,14 @@ FUZZMINTIME ?= 5s
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS  := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+IMAGE    ?= ownerbot
 
 # Fuzz targets, as package:target.
 FUZZ_TARGETS := ./internal/codeowners:FuzzParse ./internal/codeowners:FuzzMatch \
 	./internal/owners:FuzzOwnersYAML ./internal/runbook:FuzzRunbook ./internal/exception:FuzzExceptions \
 	./internal/snapshot:FuzzParseIndexPaths ./internal/webhook:FuzzServeHTTP ./internal/review:FuzzMarkers
 
-.PHONY: help build test lint fuzz bench demo golden
+.PHONY: help build test lint fuzz bench demo golden docker chart
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -45,4 +46,11 @@ demo: ## ownerbot on the bundled example monorepo
 	$(GO) run ./cmd/bot check --repo examples/acme --fail-on never
 
 golden: ## rewrite golden files from the current output (review the diff!)
-	$(GO) test ./... -update
+	$(GO) test -update $$($(GO) list -f '{{.ImportPath}} {{join .TestImports " "}} {{join .XTestImports " "}}' ./... | grep internal/golden | cut -d' ' -f1)
+
+docker: ## build the image IMAGE:VERSION (IMAGE=ownerbot) from deploy/Dockerfile; needs a Docker engine
+	@docker info >/dev/null 2>&1 || { echo "make docker: no Docker engine answers (docker info failed): start one, or run the same build where one runs: docker build -f deploy/Dockerfile ." >&2; exit 1; }
+	docker build -f deploy/Dockerfile --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) -t $(IMAGE):$(VERSION) .
+
+chart: ## lint, render and check the Helm chart, the Dockerfile and its build context (.ci/chart)
+	.ci/chart

@@ -184,6 +184,7 @@ func TestServeEndToEnd(t *testing.T) {
 	gh, _ := newMonorepo(t)
 	day := e2eDay
 	s := startServe(t, gh)
+	s.waitReady(t) // once GitHub has accepted the App's credentials
 
 	for _, path := range []string{"/healthz", "/readyz", "/metrics"} {
 		resp, err := http.Get("http://" + s.addr + path)

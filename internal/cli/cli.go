@@ -67,6 +67,7 @@ func commands() []command {
 		{"serve", "run the GitHub App (webhooks, check runs, comments, scheduled sweeps)", runServe},
 		{"sweep", "sweep every installed repository once: living issues, stale reviews, missed checks", runSweep},
 		{"manifest", "print the GitHub App manifest, or a page that creates the App", runManifest},
+		{"doctor", "check a deployment end to end: settings, key, clock, the App on GitHub, installations", runDoctor},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -20,15 +20,17 @@ type explainOptions struct {
 	ref    string
 	format string
 	now    string
+	org    string
 }
 
 func runExplain(ctx context.Context, stdio IO, _ Build, args []string) error {
 	var opts explainOptions
-	fs := newFlags("explain", "explain [--repo DIR] [--ref REF] [--format text|json] [--now YYYY-MM-DD] PATH...", stdio.Stdout)
+	fs := newFlags("explain", "explain [--repo DIR] [--ref REF] [--format text|json] [--now YYYY-MM-DD] [--org-config FILE] PATH...", stdio.Stdout)
 	fs.StringVar(&opts.repo, "repo", ".", "the repository checkout")
 	fs.StringVar(&opts.ref, "ref", "", "explain as of this commit, branch or tag, as committed")
 	fs.StringVar(&opts.format, "format", "text", "output format: text or json")
 	fs.StringVar(&opts.now, "now", "", "explain as of this day, YYYY-MM-DD (default today)")
+	fs.StringVar(&opts.org, "org-config", "", "explain under this organization `FILE` (the ownerbot.yaml of the organization's .github repository)")
 	paths, err := fs.parse(args)
 	if err != nil {
 		return err
@@ -39,7 +41,11 @@ func runExplain(ctx context.Context, stdio IO, _ Build, args []string) error {
 	if err := oneOf("format", opts.format, "text", "json"); err != nil {
 		return err
 	}
-	res, now, err := evaluate(opts.repo, opts.ref, opts.now)
+	org, err := readOrgConfig(opts.org)
+	if err != nil {
+		return err
+	}
+	res, now, err := evaluate(opts.repo, opts.ref, opts.now, org)
 	if err != nil {
 		return err
 	}

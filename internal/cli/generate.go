@@ -37,7 +37,7 @@ func runGenerate(_ context.Context, stdio IO, _ Build, args []string) error {
 	}
 	// The units are what evaluation resolves; their mistakes are check's to
 	// report, so a file with problems still generates from what is valid.
-	res, _, err := evaluate(opts.repo, "", "")
+	res, _, err := evaluate(opts.repo, "", "", nil)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/go-github/v60/github"
@@ -18,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/zerolog"
 
+	"github.com/ownerbot/ownerbot/internal/ghapp"
 	"github.com/ownerbot/ownerbot/internal/prcheck"
 	"github.com/ownerbot/ownerbot/internal/settings"
 	"github.com/ownerbot/ownerbot/internal/sweep"
@@ -65,9 +67,14 @@ func runServe(ctx context.Context, stdio IO, build Build, args []string) error {
 	mux := http.NewServeMux()
 	mux.Handle("/webhook", hooks)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	ready := &readiness{reason: "GitHub has not yet accepted the App's credentials"}
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
 		if !hooks.Ready() {
-			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+			http.Error(w, "not ready: shutting down", http.StatusServiceUnavailable)
+			return
+		}
+		if reason := ready.notReady(); reason != "" {
+			http.Error(w, "not ready: "+reason, http.StatusServiceUnavailable)
 			return
 		}
 		fmt.Fprintln(w, "ready")
@@ -89,6 +96,7 @@ func runServe(ctx context.Context, stdio IO, build Build, args []string) error {
 	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopJobs()
 	hooks.Start(jobs)
+	go ready.prove(ctx, rt.app, log, time.After)
 	if settings.SweepSchedule != "" {
 		go func() {
 			err := schedule(jobs, settings.SweepSchedule, settings.SweepTimeZone, time.Now, time.After, log, func(ctx context.Context) {
@@ -203,4 +211,94 @@ func handleEvent(ctx context.Context, checker *prcheck.Checker, sweeper *sweep.S
 		log.Debug().Msg("no pull request work for this event")
 		return nil
 	}
+}
+
+// readiness is whether the App has shown that it can authenticate with
+// GitHub: its JWT accepted by GET /app and, when it has installations, an
+// installation token minted. Until then /readyz answers 503 with the
+// reason, so that a replica with a wrong key or App id never takes
+// traffic.
+//
+// Once proven it stays proven, through GitHub outages too: webhook ingress
+// needs no GitHub (a delivery is authenticated by its signature and queued),
+// and jobs that fail meanwhile are picked up again by the sweep. Taking
+// every replica out of rotation because GitHub is down would only turn
+// deliveries GitHub could make into failed ones.
+type readiness struct {
+	mu     sync.Mutex
+	reason string // why not ready; "" once ready
+}
+
+func (r *readiness) notReady() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.reason
+}
+
+func (r *readiness) set(reason string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.reason = reason
+}
+
+// Backoff between attempts to authenticate at start.
+const (
+	firstReadyRetry = 500 * time.Millisecond
+	maxReadyRetry   = 30 * time.Second
+)
+
+// prove tries to authenticate until it succeeds or ctx ends, waiting
+// longer after each failure (after is time.After outside tests), and logs
+// why the replica is not ready after each failure.
+func (r *readiness) prove(ctx context.Context, app *ghapp.App, log zerolog.Logger, after func(time.Duration) <-chan time.Time) {
+	wait := firstReadyRetry
+	for {
+		err := authenticate(ctx, app)
+		if err == nil {
+			r.set("")
+			log.Info().Msg("ready: GitHub accepted the App's credentials")
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		reason := strings.Join(strings.Fields(err.Error()), " ")
+		r.set(reason)
+		log.Warn().Str("reason", reason).Dur("retry_in", wait).Msg("not ready: cannot authenticate as the GitHub App")
+		select {
+		case <-ctx.Done():
+			return
+		case <-after(wait):
+		}
+		wait = min(2*wait, maxReadyRetry)
+	}
+}
+
+// authenticate proves the App's credentials with the fewest calls: GET
+// /app with the JWT, then a token for one installation that is not
+// suspended (GitHub refuses those tokens), which the first job for it then
+// uses.
+func authenticate(ctx context.Context, app *ghapp.App) error {
+	client := app.AppClient()
+	if _, _, err := client.Apps.Get(ctx, ""); err != nil {
+		var refused *github.ErrorResponse
+		if errors.As(err, &refused) && refused.Response != nil && refused.Response.StatusCode == http.StatusUnauthorized {
+			return fmt.Errorf("GitHub refused the App's JWT: check OWNERBOT_APP_ID and the private key: %w", err)
+		}
+		return fmt.Errorf("authenticate as the App: %w", err)
+	}
+	installations, _, err := client.Apps.ListInstallations(ctx, &github.ListOptions{PerPage: 100})
+	if err != nil {
+		return fmt.Errorf("list the App's installations: %w", err)
+	}
+	for _, inst := range installations {
+		if inst.SuspendedAt != nil {
+			continue
+		}
+		if _, err := app.Token(ctx, inst.GetID()); err != nil {
+			return fmt.Errorf("mint an installation token: %w", err)
+		}
+		return nil
+	}
+	return nil
 }

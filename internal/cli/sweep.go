@@ -6,15 +6,18 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/push"
 	"github.com/robfig/cron/v3"
 	"github.com/rs/zerolog"
 
 	"github.com/ownerbot/ownerbot/internal/ghapp"
+	"github.com/ownerbot/ownerbot/internal/orgconfig"
 	"github.com/ownerbot/ownerbot/internal/prcheck"
 	"github.com/ownerbot/ownerbot/internal/settings"
 	"github.com/ownerbot/ownerbot/internal/sweep"
@@ -46,7 +49,8 @@ func runSweep(ctx context.Context, stdio IO, build Build, args []string) error {
 	if err != nil {
 		return oneLine(err)
 	}
-	rt, err := newRuntime(settings, stdio, build, prometheus.NewRegistry())
+	registry := prometheus.NewRegistry()
+	rt, err := newRuntime(settings, stdio, build, registry)
 	if err != nil {
 		return err
 	}
@@ -57,6 +61,9 @@ func runSweep(ctx context.Context, stdio IO, build Build, args []string) error {
 	s := rt.sweeper(settings, shard, *dryRun, stdio)
 	sum, err := s.Run(ctx, *repo)
 	rt.saveETags(etags)
+	if settings.PushgatewayURL != "" {
+		rt.pushMetrics(ctx, settings.PushgatewayURL, registry, shard, *repo != "" || *dryRun)
+	}
 	if err != nil {
 		rt.log.Error().Err(err).Int("failed", sum.Failed).Msg("sweep finished with failures")
 		return &exitError{ExitFindings}
@@ -71,6 +78,8 @@ type appRuntime struct {
 	app     *ghapp.App
 	clones  *ghapp.CloneCache
 	checker *prcheck.Checker
+	orgs    *orgconfig.Cache
+	sweeps  *sweep.Metrics
 }
 
 func newRuntime(settings settings.Server, stdio IO, build Build, registry prometheus.Registerer) (*appRuntime, error) {
@@ -88,8 +97,19 @@ func newRuntime(settings settings.Server, stdio IO, build Build, registry promet
 	if err != nil {
 		return nil, err
 	}
-	checker := prcheck.New(prcheck.Config{Client: app.Client, Token: app.Token, Clones: clones, AppID: settings.AppID})
-	return &appRuntime{log: log, app: app, clones: clones, checker: checker}, nil
+	// One reading of each organization's ownerbot.yaml serves pull
+	// requests and sweeps alike.
+	orgs := orgconfig.New(0, nil)
+	evaluations, err := prcheck.NewMetrics(registry)
+	if err != nil {
+		return nil, err
+	}
+	sweeps, err := sweep.NewMetrics(registry, evaluations)
+	if err != nil {
+		return nil, err
+	}
+	checker := prcheck.New(prcheck.Config{Client: app.Client, Token: app.Token, Clones: clones, AppID: settings.AppID, OrgConfig: orgs, Metrics: evaluations})
+	return &appRuntime{log: log, app: app, clones: clones, checker: checker, orgs: orgs, sweeps: sweeps}, nil
 }
 
 // loadETags reads the conditional-request caches a previous process saved
@@ -131,7 +151,7 @@ func (rt *appRuntime) saveETags(path string) {
 
 func (rt *appRuntime) sweeper(settings settings.Server, shard sweep.Shard, dryRun bool, stdio IO) *sweep.Sweeper {
 	return sweep.New(sweep.Config{
-		App: rt.app, Clones: rt.clones, Checker: rt.checker, Logger: rt.log, AppID: settings.AppID,
+		App: rt.app, Clones: rt.clones, Checker: rt.checker, Logger: rt.log, AppID: settings.AppID, OrgConfig: rt.orgs, Metrics: rt.sweeps,
 		Shard: shard, Forks: settings.SweepForks, DryRun: dryRun, Out: stdio.Stdout, Concurrency: settings.SweepConcurrency,
 	})
 }
@@ -160,4 +180,40 @@ func schedule(ctx context.Context, expr string, loc *time.Location, now func() t
 		run(ctx)
 	}
 	return nil
+}
+
+// pushMetrics hands a sweep's metrics to a Prometheus Pushgateway at addr,
+// as job "ownerbot_sweep" grouped by shard: a CronJob's pod is gone before
+// Prometheus would scrape it. Only a sweep of the whole shard is pushed
+// (partial says it was not): a dry run or one repository would replace the
+// shard's gauges with part of them. The push adds to the group (POST), so
+// a failed sweep, which has no last success of its own, leaves the one its
+// predecessor pushed. A failed push is a warning: the sweep's work is done.
+func (rt *appRuntime) pushMetrics(ctx context.Context, addr string, metrics prometheus.Gatherer, shard sweep.Shard, partial bool) {
+	if partial {
+		rt.log.Info().Msg("metrics not pushed: only a sweep of the whole shard is")
+		return
+	}
+	// Credentials in the address go in a header, so that no error quotes
+	// them.
+	u, err := url.Parse(addr)
+	if err != nil {
+		rt.log.Warn().Msg("metrics not pushed: OWNERBOT_PUSHGATEWAY_URL is not a URL")
+		return
+	}
+	user := u.User
+	u.User = nil
+	pusher := push.New(u.String(), "ownerbot_sweep").Gatherer(metrics).Grouping("shard", shard.String())
+	if user != nil {
+		password, _ := user.Password()
+		pusher = pusher.BasicAuth(user.Username(), password)
+	}
+	// A sweep stopped by SIGTERM still reports what it did, briefly.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := pusher.AddContext(ctx); err != nil {
+		rt.log.Warn().Err(err).Str("pushgateway", u.String()).Msg("could not push the sweep's metrics; the sweep itself is done")
+		return
+	}
+	rt.log.Info().Str("pushgateway", u.String()).Str("shard", shard.String()).Msg("metrics pushed")
 }

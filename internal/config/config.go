@@ -5,8 +5,11 @@ package config
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ownerbot/ownerbot/internal/codeowners"
 	"github.com/ownerbot/ownerbot/internal/strictyaml"
@@ -151,10 +154,29 @@ type Problem struct {
 // typos. What is wrong is reported and the rest of the file still applies,
 // on top of the defaults.
 func Parse(data []byte, knownRule func(string) bool) (Config, []Problem) {
-	c := Default()
+	return parseOver(Default(), nil, Path, data, knownRule, nil)
+}
+
+// parseOver reads a file whose settings apply over base, one setting at a
+// time: a setting the file leaves out keeps base's value. Keys in locked may
+// not be set: each is reported and ignored. extra decodes keys only this
+// kind of file has.
+func parseOver(base Config, locked map[string]bool, what string, data []byte, knownRule func(string) bool, extra map[string]func(*strictyaml.Decoder, *yaml.Node)) (Config, []Problem) {
+	c := base.clone()
 	var d strictyaml.Decoder
 	if root := d.Parse(data, MaxSize); root != nil {
-		c.decode(&d, root, knownRule)
+		fields := c.fields(&d, knownRule)
+		for key, fn := range extra {
+			fields[key] = func(v *yaml.Node) { fn(&d, v) }
+		}
+		for key := range locked {
+			if _, ok := fields[key]; ok && key != "version" {
+				fields[key] = func(v *yaml.Node) {
+					d.Errorf(v, "%s is locked by the organization's %s/%s: this repository cannot change it, so its value here is ignored", key, OrgRepo, OrgPath)
+				}
+			}
+		}
+		d.Fields(root, what, fields)
 	}
 	problems := make([]Problem, len(d.Problems))
 	for i, p := range d.Problems {
@@ -163,8 +185,27 @@ func Parse(data []byte, knownRule func(string) bool) (Config, []Problem) {
 	return c, problems
 }
 
-func (c *Config) decode(d *strictyaml.Decoder, root *yaml.Node, knownRule func(string) bool) {
-	d.Fields(root, Path, map[string]func(*yaml.Node){
+// clone copies c so that changing the copy's maps and slices leaves c alone.
+func (c Config) clone() Config {
+	c.Severities = maps.Clone(c.Severities)
+	if c.Severities == nil {
+		c.Severities = map[string]string{}
+	}
+	c.Exceptions.Rules = maps.Clone(c.Exceptions.Rules)
+	if c.Exceptions.Rules == nil {
+		c.Exceptions.Rules = map[string]ExceptionRule{}
+	}
+	c.Runbooks.RequiredTiers = slices.Clone(c.Runbooks.RequiredTiers)
+	c.Ignore = slices.Clone(c.Ignore)
+	c.Issues.Labels = slices.Clone(c.Issues.Labels)
+	c.Issues.Reminders = slices.Clone(c.Issues.Reminders)
+	c.Issues.QuietDays = slices.Clone(c.Issues.QuietDays)
+	return c
+}
+
+// fields are the decoders of the top-level keys of a configuration file.
+func (c *Config) fields(d *strictyaml.Decoder, knownRule func(string) bool) map[string]func(*yaml.Node) {
+	return map[string]func(*yaml.Node){
 		"version": func(v *yaml.Node) {
 			if n, ok := d.Int(v, "version"); ok && n != 1 {
 				d.Errorf(v, "version %d is not supported; this ownerbot reads version 1", n)
@@ -211,7 +252,22 @@ func (c *Config) decode(d *strictyaml.Decoder, root *yaml.Node, knownRule func(s
 					eachRule(d, v, "exceptions.rules", "{approvers, max_duration}", knownRule, func(id string, val *yaml.Node) {
 						var r ExceptionRule
 						d.Fields(val, "exceptions.rules."+id, map[string]func(*yaml.Node){
-							"approvers":    func(v *yaml.Node) { r.Approvers, _ = d.Strings(v, "approvers") },
+							"approvers": func(v *yaml.Node) {
+								d.Each(v, "approvers", func(item *yaml.Node) {
+									name, ok := d.NonEmpty(item, "an approver")
+									if !ok {
+										return
+									}
+									switch o, err := codeowners.ParseOwner(name); {
+									case err != nil:
+										d.Errorf(item, "approver %q is not a GitHub @user or @org/team", name)
+									case o.Kind == codeowners.Email:
+										d.Errorf(item, "approver %q is an e-mail address; name a GitHub @user or @org/team", name)
+									default:
+										r.Approvers = append(r.Approvers, name)
+									}
+								})
+							},
 							"max_duration": func(v *yaml.Node) { r.MaxDuration, _ = d.Duration(v, "max_duration") },
 						})
 						c.Exceptions.Rules[id] = r
@@ -255,7 +311,7 @@ func (c *Config) decode(d *strictyaml.Decoder, root *yaml.Node, knownRule func(s
 				},
 			})
 		},
-	})
+	}
 }
 
 var weekdays = map[string]time.Weekday{
@@ -276,7 +332,7 @@ func (is *Issues) decode(d *strictyaml.Decoder, v *yaml.Node) {
 				l, ok := d.NonEmpty(item, "a label")
 				switch {
 				case !ok:
-				case len(l) > 50:
+				case utf8.RuneCountInString(l) > 50:
 					d.Errorf(item, "label %q is longer than GitHub's 50 characters", l)
 				case strings.Contains(l, ","):
 					d.Errorf(item, "label %q has a comma, which GitHub's label filter cannot search for", l)
@@ -313,7 +369,11 @@ func (is *Issues) decode(d *strictyaml.Decoder, v *yaml.Node) {
 				}
 				days = append(days, wd)
 			})
-			if len(days) == 7 {
+			distinct := map[time.Weekday]bool{}
+			for _, wd := range days {
+				distinct[wd] = true
+			}
+			if len(distinct) == 7 {
 				d.Errorf(v, "issues.quiet_days names every day of the week: no reminder would ever be sent")
 				return
 			}

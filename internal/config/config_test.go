@@ -11,6 +11,15 @@ import (
 
 func known(id string) bool { return strings.Contains(id, ".") && !strings.HasPrefix(id, "nope.") }
 
+// messages returns the problems as "line:column: message".
+func messages(problems []Problem) []string {
+	var out []string
+	for _, p := range problems {
+		out = append(out, p.String())
+	}
+	return out
+}
+
 func TestParse(t *testing.T) {
 	c, problems := Parse([]byte(`version: 1
 mode: enforce
@@ -62,10 +71,6 @@ func TestDefaultsOnlyWarn(t *testing.T) {
 
 func TestParseProblems(t *testing.T) {
 	c, problems := Parse([]byte("mode: strict\nrules:\n  nope.rule: error\n  runbook.overdue: fatal\nrunbooks: {required_tiers: [4]}\ncolour: red\nignore: [\"!x\", \"ok/\"]\n"), known)
-	var got []string
-	for _, p := range problems {
-		got = append(got, p.String())
-	}
 	want := []string{
 		`1:7: mode must be one of observe, warn, enforce, not "strict"`,
 		`3:3: unknown rule "nope.rule"`,
@@ -74,7 +79,7 @@ func TestParseProblems(t *testing.T) {
 		`6:1: unknown key "colour" in .github/ownerbot.yaml (known keys: codeowners, enforce_from, exceptions, ignore, issues, mode, reviews, rules, runbooks, version)`,
 		"7:10: ignore pattern \"!x\": negation with `!` is not supported in CODEOWNERS",
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := cmp.Diff(want, messages(problems)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 	if c.Mode != Warn {
@@ -135,10 +140,6 @@ func TestParseIssueProblems(t *testing.T) {
   group_by: person
 reviews: {sla: 0d}
 `), known)
-	var got []string
-	for _, p := range problems {
-		got = append(got, p.String())
-	}
 	want := []string{
 		`2:12: label "a,b" has a comma, which GitHub's label filter cannot search for`,
 		`3:15: a reminder wait: duration "0d" must be between 1 day and 10 years`,
@@ -146,7 +147,7 @@ reviews: {sla: 0d}
 		`5:13: issues.group_by must be one of unit, team, not "person"`,
 		`6:16: reviews.sla: duration "0d" must be between 1 day and 10 years`,
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := cmp.Diff(want, messages(problems)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

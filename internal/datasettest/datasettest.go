@@ -7,6 +7,7 @@ package datasettest
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"sort"
@@ -40,25 +41,43 @@ func Root(tb testing.TB) string {
 // with a message saying where it looked.
 func Shared(tb testing.TB, name string) string {
 	tb.Helper()
-	dir, err := os.Getwd()
+	dir, err := moduleRoot()
 	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Skip("no go.mod above the working directory; cannot find ../shared/" + name)
-		}
-		dir = parent
+		tb.Skipf("%v; cannot find ../shared/%s", err, name)
 	}
 	root := filepath.Join(dir, "..", "shared", name)
 	if _, err := os.Stat(root); err != nil {
 		tb.Skipf("shared data not found at %s (it sits beside the repository in CI): %v", root, err)
 	}
 	return root
+}
+
+// ModuleRoot returns the root of the module the test runs in: the nearest
+// directory above the working directory with a go.mod.
+func ModuleRoot(tb testing.TB) string {
+	tb.Helper()
+	dir, err := moduleRoot()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return dir
+}
+
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.mod above the working directory")
+		}
+		dir = parent
+	}
 }
 
 // Names lists the datasets, sorted.

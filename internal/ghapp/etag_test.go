@@ -55,7 +55,7 @@ func TestConditionalRequests(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || resp.Rate.Remaining != 3999 || resp.Header.Get(cachedHeader) == "" {
 		t.Fatalf("cached response: status %d, remaining %d, header %q", resp.StatusCode, resp.Rate.Remaining, resp.Header.Get(cachedHeader))
 	}
-	if got := testutil.ToFloat64(a.metrics.notModified.WithLabelValues("repos/issues")); got != 1 {
+	if got := testutil.ToFloat64(a.metrics.notModified.WithLabelValues("GET /repos/{owner}/{repo}/issues/{issue_number}")); got != 1 {
 		t.Fatalf("304s counted: %v, want 1", got)
 	}
 

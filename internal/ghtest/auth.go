@@ -32,6 +32,10 @@ type App struct {
 	ID   int64
 	Slug string
 	key  *rsa.PrivateKey
+	// permissions and events are the App's settings (SetAppPermissions,
+	// SetAppEvents); nil means ownerbot's manifest. Guarded by gh.mu.
+	permissions map[string]string
+	events      []string
 }
 
 // PrivateKeyPEM is the App's private key as GitHub hands it out (PKCS#1).
@@ -56,6 +60,11 @@ func (a App) JWT(now time.Time) string {
 type installation struct {
 	id      int64
 	account string
+	// permissions and events are what the installation granted: the
+	// App's when it was installed, until SetInstallationPermissions.
+	permissions map[string]string
+	events      []string
+	suspendedAt time.Time // zero: active
 }
 
 type token struct {
@@ -67,7 +76,10 @@ type token struct {
 func (gh *GitHub) AddInstallation(id int64, account string) {
 	gh.mu.Lock()
 	defer gh.mu.Unlock()
-	gh.installations[id] = &installation{id: id, account: account}
+	gh.installations[id] = &installation{
+		id: id, account: account,
+		permissions: gh.appPermissions(), events: gh.appEvents(),
+	}
 	gh.ensureUser(account)
 }
 
@@ -200,31 +212,41 @@ func (gh *GitHub) createToken(w http.ResponseWriter, r *http.Request) {
 	}
 	gh.mu.Lock()
 	defer gh.mu.Unlock()
-	if gh.installations[id] == nil {
+	inst := gh.installations[id]
+	if inst == nil {
 		notFound(w)
+		return
+	}
+	if !inst.suspendedAt.IsZero() {
+		writeError(w, http.StatusForbidden, "This installation has been suspended")
 		return
 	}
 	tok, expires := gh.issueToken(id)
 	writeJSON(w, http.StatusCreated, github.InstallationToken{
-		Token:     github.String(tok),
-		ExpiresAt: &github.Timestamp{Time: expires},
-		Permissions: &github.InstallationPermissions{
-			Checks: github.String("write"), Contents: github.String("read"),
-			Issues: github.String("write"), PullRequests: github.String("write"),
-			Members: github.String("read"), Metadata: github.String("read"),
-		},
+		Token:       github.String(tok),
+		ExpiresAt:   &github.Timestamp{Time: expires},
+		Permissions: permissionsJSON(inst.permissions),
 	})
 }
 
+// installationJSON renders an installation. Callers hold gh.mu.
 func (gh *GitHub) installationJSON(inst *installation) *github.Installation {
-	return &github.Installation{
+	out := &github.Installation{
 		ID:                  github.Int64(inst.id),
 		AppID:               github.Int64(gh.App.ID),
 		AppSlug:             github.String(gh.App.Slug),
 		Account:             gh.userJSON(inst.account),
+		HTMLURL:             github.String(fmt.Sprintf("%s/organizations/%s/settings/installations/%d", gh.srv.URL, inst.account, inst.id)),
 		RepositorySelection: github.String("selected"),
 		TargetType:          github.String("Organization"),
+		Permissions:         permissionsJSON(inst.permissions),
+		Events:              append([]string{}, inst.events...),
 	}
+	if !inst.suspendedAt.IsZero() {
+		out.SuspendedAt = &github.Timestamp{Time: inst.suspendedAt}
+		out.SuspendedBy = gh.userJSON(inst.account)
+	}
+	return out
 }
 
 func (gh *GitHub) listInstallations(w http.ResponseWriter, r *http.Request) {
@@ -238,10 +260,15 @@ func (gh *GitHub) listInstallations(w http.ResponseWriter, r *http.Request) {
 }
 
 func (gh *GitHub) getApp(w http.ResponseWriter, _ *http.Request) {
+	gh.mu.Lock()
+	defer gh.mu.Unlock()
 	writeJSON(w, http.StatusOK, github.App{
-		ID:   github.Int64(gh.App.ID),
-		Slug: github.String(gh.App.Slug),
-		Name: github.String(gh.App.Slug),
+		ID:          github.Int64(gh.App.ID),
+		Slug:        github.String(gh.App.Slug),
+		Name:        github.String(gh.App.Slug),
+		HTMLURL:     github.String(gh.srv.URL + "/apps/" + gh.App.Slug),
+		Permissions: permissionsJSON(gh.appPermissions()),
+		Events:      gh.appEvents(),
 	})
 }
 

@@ -2,7 +2,8 @@
 // rewrites those files when tests run with -update.
 //
 // Every test package that uses it gets the -update flag, so
-// `go test ./... -update` refreshes all golden files at once.
+// `make golden` (go test -update on each package that uses it) refreshes all
+// golden files at once.
 package golden
 
 import (
@@ -20,7 +21,13 @@ var update = flag.Bool("update", false, "rewrite golden files under testdata wit
 // when -update is set.
 func Assert(t testing.TB, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
+	AssertFile(t, filepath.Join("testdata", name), got)
+}
+
+// AssertFile compares got with the file at path, or rewrites it when
+// -update is set: for generated parts of documents outside testdata.
+func AssertFile(t testing.TB, path string, got []byte) {
+	t.Helper()
 	if *update {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)

@@ -1,14 +1,9 @@
 package owners
 
 import (
-	"bytes"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-	"gopkg.in/yaml.v3"
+	"github.com/ownerbot/ownerbot/internal/schematest"
 )
 
 // The JSON Schema in docs/schema lets editors check OWNERS.yaml as people
@@ -16,7 +11,7 @@ import (
 // Two rules are beyond a schema and are left to the parser: escalation steps
 // must come later and later, and durations are at most ten years.
 func TestSchemaAgreesWithParser(t *testing.T) {
-	schema := compileSchema(t)
+	schema := schematest.Compile(t, "owners.schema.json")
 	examples := map[string]string{
 		"full example":           full,
 		"minimal":                "version: 1\n",
@@ -54,46 +49,10 @@ func TestSchemaAgreesWithParser(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			_, problems := Parse("OWNERS.yaml", []byte(doc))
 			parserOK := len(problems) == 0
-			var value any
-			if err := yaml.Unmarshal([]byte(doc), &value); err != nil {
-				t.Fatal(err)
-			}
-			// Through JSON, as an editor sees the document: an unquoted date
-			// becomes a timestamp string that the schema's date refuses.
-			b, err := json.Marshal(value)
-			if err != nil {
-				t.Fatal(err)
-			}
-			inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
-			if err != nil {
-				t.Fatal(err)
-			}
-			schemaErr := schema.Validate(inst)
+			schemaErr := schematest.ValidateYAML(t, schema, doc)
 			if parserOK != (schemaErr == nil) {
 				t.Errorf("parser accepts: %v (%v); schema accepts: %v (%v)", parserOK, problems, schemaErr == nil, schemaErr)
 			}
 		})
 	}
-}
-
-func compileSchema(t *testing.T) *jsonschema.Schema {
-	t.Helper()
-	f, err := os.Open(filepath.Join("..", "..", "docs", "schema", "owners.schema.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	doc, err := jsonschema.UnmarshalJSON(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource("owners.schema.json", doc); err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.Compile("owners.schema.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }

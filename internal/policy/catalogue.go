@@ -133,7 +133,7 @@ var catalogue = [...]Rule{
 	{ReviewStalePR, Warning, "a pull request has waited on its owners' review longer than the SLA", "review the pull request or reassign it", ActivityOwners, true},
 	// Not in DESIGN §3: the bot's own configuration is input people write
 	// too, and its mistakes deserve a finding like any other.
-	{ConfigInvalid, Error, "the bot configuration (.github/ownerbot.yaml) does not parse or validate", "fix the file as the message says", Mechanisms, false},
+	{ConfigInvalid, Error, "the bot configuration (.github/ownerbot.yaml, or an organization's ownerbot.yaml) does not parse or validate, or changes a setting the organization locked", "fix the file as the message says; a locked setting is changed in the organization's .github repository", Mechanisms, false},
 }
 
 // Rules returns the catalogue, in the order people read it.

@@ -67,6 +67,10 @@ type Options struct {
 	// (whose problems are still findings): a pull request is judged by the
 	// configuration of its base, so it cannot relax the rules it is judged by.
 	Config *config.Config
+	// Org is the organization's configuration (ownerbot.yaml in its .github
+	// repository): the defaults under the tree's own file, and the settings
+	// that file may not change. Nil: the built-in defaults.
+	Org *config.Org
 	// History returns when each of paths was last changed (from git), for
 	// the paths that need it: an exception's length runs from its merge, and
 	// a runbook without a review date shows its last commit as context. It
@@ -227,23 +231,37 @@ func (f filtered) Paths() []string { return f.paths }
 // loadConfig reads the tree's configuration. With opts.Config set, the
 // tree's file is still checked for problems, but opts.Config applies.
 func loadConfig(tree Tree, opts Options, res *Result) error {
+	known := func(id string) bool { _, ok := Lookup(id); return ok }
 	data, err := fs.ReadFile(tree, config.Path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		res.Config = config.Default()
+		res.Config = opts.Org.Defaults()
 		data = nil
 	case err != nil:
 		return fmt.Errorf("read %s: %w", config.Path, err)
 	}
 	var problems []config.Problem
 	if data != nil {
-		res.Config, problems = config.Parse(data, func(id string) bool { _, ok := Lookup(id); return ok })
+		res.Config, problems = opts.Org.Parse(data, known)
 	}
 	if opts.Config != nil {
 		res.Config = *opts.Config
 	}
 	for _, p := range problems {
 		res.Findings = append(res.Findings, finding(ConfigInvalid, config.Path, p.Line, p.Column, p.Message, ""))
+	}
+	// An organization's file is checked in the repository that holds it,
+	// so a pull request that breaks it fails there, before it applies.
+	data, err = fs.ReadFile(tree, config.OrgPath)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return fmt.Errorf("read %s: %w", config.OrgPath, err)
+	default:
+		_, problems = config.ParseOrg(data, known)
+		for _, p := range problems {
+			res.Findings = append(res.Findings, finding(ConfigInvalid, config.OrgPath, p.Line, p.Column, p.Message, ""))
+		}
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/ownerbot/ownerbot/internal/codeowners"
+	"github.com/ownerbot/ownerbot/internal/config"
 	"github.com/ownerbot/ownerbot/internal/snapshot"
 )
 
@@ -472,5 +473,60 @@ func TestRevoke(t *testing.T) {
 	want := []string{"PAY-1 (owners.review_overdue) pay/", "PAY-2 (owners.review_overdue) pay/"}
 	if diff := cmp.Diff(want, unapproved); diff != "" {
 		t.Errorf("exception.unapproved findings (-want +got):\n%s", diff)
+	}
+}
+
+// An organization's configuration is the default under a repository's own
+// file, and its locked settings stay the organization's.
+func TestEvaluateWithOrganizationConfig(t *testing.T) {
+	org, problems := config.ParseOrg([]byte("version: 1\nmode: enforce\nrules: {codeowners.unowned: error}\nlocked: [mode]\n"), func(id string) bool { _, ok := Lookup(id); return ok })
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	files := map[string]string{
+		".github/CODEOWNERS": "/src/ @acme/src\n", "OWNERS.yaml": rootOwners, "src/a.go": "", "main.go": "",
+	}
+	res, err := Evaluate(tree(files), Options{Now: today, Org: &org})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Config.Mode != config.Enforce {
+		t.Errorf("without a file of its own, the repository's mode is %s, want the organization's enforce", res.Config.Mode)
+	}
+	want := []brief{{CodeownersUnowned, ".github/", 0, 0, Error}, {CodeownersUnowned, "OWNERS.yaml", 0, 0, Error}, {CodeownersUnowned, "main.go", 0, 0, Error}}
+	if diff := cmp.Diff(want, briefs(res.Findings, "codeowners.")); diff != "" {
+		t.Errorf("the organization's severity does not apply (-want +got):\n%s", diff)
+	}
+
+	files[".github/ownerbot.yaml"] = "version: 1\nmode: observe\nrules: {codeowners.unowned: off}\n"
+	res, err = Evaluate(tree(files), Options{Now: today, Org: &org})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Config.Mode != config.Enforce {
+		t.Errorf("a repository changed the locked mode to %s", res.Config.Mode)
+	}
+	if got := briefs(res.Findings, "codeowners."); len(got) != 0 {
+		t.Errorf("the repository's own rule severity does not apply: %v", got)
+	}
+	if diff := cmp.Diff([]brief{{ConfigInvalid, ".github/ownerbot.yaml", 2, 7, Error}}, briefs(res.Findings, "config.")); diff != "" {
+		t.Errorf("the locked setting is not reported (-want +got):\n%s", diff)
+	}
+}
+
+// The organization's own file is checked in the repository that holds it.
+func TestEvaluateChecksAnOrganizationFile(t *testing.T) {
+	res, err := Evaluate(tree(map[string]string{
+		".github/CODEOWNERS": "* @acme/all\n", "OWNERS.yaml": rootOwners,
+		"ownerbot.yaml": "version: 1\nmode: enforce\nlocked: [colour]\n",
+	}), Options{Now: today})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]brief{{ConfigInvalid, "ownerbot.yaml", 3, 10, Error}}, briefs(res.Findings, "config.")); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if res.Config.Mode != config.Warn {
+		t.Errorf("an organization file applied to the repository that holds it: mode %s", res.Config.Mode)
 	}
 }

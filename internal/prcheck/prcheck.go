@@ -19,6 +19,7 @@ import (
 
 	"github.com/ownerbot/ownerbot/internal/config"
 	"github.com/ownerbot/ownerbot/internal/ghapp"
+	"github.com/ownerbot/ownerbot/internal/orgconfig"
 	"github.com/ownerbot/ownerbot/internal/policy"
 	"github.com/ownerbot/ownerbot/internal/report"
 	"github.com/ownerbot/ownerbot/internal/resolve"
@@ -57,6 +58,11 @@ type Config struct {
 	// Resolver looks owners up on GitHub; one that remembers answers for
 	// 10 minutes when nil.
 	Resolver *resolve.Resolver
+	// OrgConfig reads the organization's ownerbot.yaml, the defaults under
+	// a repository's own configuration. Nil: only the repository's file.
+	OrgConfig *orgconfig.Cache
+	// Metrics records how long evaluations take; nil records nothing.
+	Metrics *Metrics
 }
 
 // A Checker checks pull requests. It is safe for concurrent use, and runs
@@ -166,10 +172,16 @@ func (c *Checker) Check(ctx context.Context, t Target) (Outcome, error) {
 	}
 	defer co.Close()
 
-	baseRes, headRes, err := c.evaluate(co.Dir, baseSHA, head)
+	org, err := c.cfg.OrgConfig.Get(ctx, gh, t.InstallationID, t.Owner)
 	if err != nil {
 		return out, err
 	}
+	started := time.Now()
+	baseRes, headRes, err := c.evaluate(co.Dir, baseSHA, head, org)
+	if err != nil {
+		return out, err
+	}
+	c.cfg.Metrics.Evaluated(FlowPullRequest, time.Since(started))
 	if merged {
 		return c.recordMerge(ctx, gh, t, pr, baseRes, headRes)
 	}
@@ -311,31 +323,31 @@ func (c *Checker) changedFiles(ctx context.Context, gh *github.Client, t Target,
 }
 
 // evaluate judges head against the merge base of base and head, as GitHub
-// shows the change, with the base's configuration.
-func (c *Checker) evaluate(dir, base, head string) (baseRes, headRes *policy.Result, err error) {
+// shows the change, with the base's configuration over the organization's.
+func (c *Checker) evaluate(dir, base, head string, org *config.Org) (baseRes, headRes *policy.Result, err error) {
 	mergeBase, err := snapshot.MergeBase(dir, base, head)
 	if err != nil {
 		return nil, nil, err
 	}
 	now := c.cfg.Now()
-	baseRes, err = evaluateAt(dir, mergeBase, now, nil, c.parsed)
+	baseRes, err = evaluateAt(dir, mergeBase, now, nil, org, c.parsed)
 	if err != nil {
 		return nil, nil, fmt.Errorf("evaluate base %s: %w", mergeBase, err)
 	}
-	headRes, err = evaluateAt(dir, head, now, &baseRes.Config, c.parsed)
+	headRes, err = evaluateAt(dir, head, now, &baseRes.Config, org, c.parsed)
 	if err != nil {
 		return nil, nil, fmt.Errorf("evaluate head %s: %w", head, err)
 	}
 	return baseRes, headRes, nil
 }
 
-func evaluateAt(dir, rev string, now time.Time, cfg *config.Config, parsed *policy.ParseCache) (*policy.Result, error) {
+func evaluateAt(dir, rev string, now time.Time, cfg *config.Config, org *config.Org, parsed *policy.ParseCache) (*policy.Result, error) {
 	tree, err := snapshot.OpenRef(dir, rev)
 	if err != nil {
 		return nil, err
 	}
 	defer tree.Close()
-	return policy.Evaluate(tree, policy.Options{Now: now, Config: cfg, History: tree.ChangeTimes, Parsed: parsed})
+	return policy.Evaluate(tree, policy.Options{Now: now, Config: cfg, Org: org, History: tree.ChangeTimes, Parsed: parsed})
 }
 
 // isNotFound reports a 404 from the API.

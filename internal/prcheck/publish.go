@@ -212,6 +212,20 @@ func (c *Checker) publishComment(ctx context.Context, gh *github.Client, t Targe
 		}
 		created = found
 	}
+	// Another replica may have created one at the same moment. The oldest
+	// stays the sticky comment: a newer one hands its text over to it and
+	// keeps only a pointer, without the marker, so the pull request never
+	// shows two.
+	if oldest, err := c.findComment(ctx, gh, t); err == nil && oldest != nil && oldest.GetID() != created.GetID() {
+		if _, _, err := gh.Issues.EditComment(ctx, t.Owner, t.Repo, oldest.GetID(), &github.IssueComment{Body: github.String(body)}); err != nil {
+			return fmt.Errorf("edit comment %d of %s: %w", oldest.GetID(), t, err)
+		}
+		note := fmt.Sprintf("ownerbot wrote this twice at once; its report is in [the comment above](%s).", oldest.GetHTMLURL())
+		if _, _, err := gh.Issues.EditComment(ctx, t.Owner, t.Repo, created.GetID(), &github.IssueComment{Body: github.String(note)}); err != nil {
+			return fmt.Errorf("edit comment %d of %s: %w", created.GetID(), t, err)
+		}
+		created, created.Body = oldest, github.String(body)
+	}
 	c.rememberComment(key, commentState{id: created.GetID(), body: fingerprint(created.GetBody()), merged: strings.Contains(created.GetBody(), report.MergeMarker)})
 	return nil
 }

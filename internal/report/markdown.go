@@ -54,12 +54,12 @@ func Markdown(w io.Writer, res *policy.Result) error {
 			tw.printf(" <sub>`%s`</sub>\n", f.Rule)
 		}
 	}
-	if len(s.Skipped) > 0 {
-		ids := make([]string, len(s.Skipped))
-		for i, sk := range s.Skipped {
-			ids[i] = "`" + sk.Rule + "`"
+	for i, g := range skipGroups(s.Skipped) {
+		if i == 0 {
+			tw.printf("\n")
 		}
-		tw.printf("\n<sub>Not checked without GitHub: %s.</sub>\n", strings.Join(ids, ", "))
+		line := g.say(func(id string) string { return "`" + id + "`" })
+		tw.printf("<sub>%s%s.</sub>\n", strings.ToUpper(line[:1]), mdText(line[1:]))
 	}
 	return tw.err
 }

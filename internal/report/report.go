@@ -199,14 +199,44 @@ func Text(w io.Writer, res *policy.Result, opt TextOptions) error {
 		tw.printf("; %s", plural(s.Units, "unit", "units"))
 	}
 	tw.printf("\n")
-	if len(s.Skipped) > 0 {
-		ids := make([]string, len(s.Skipped))
-		for i, sk := range s.Skipped {
-			ids[i] = sk.Rule
-		}
-		tw.printf("%s\n", tw.paint(dim, "not checked without GitHub: "+strings.Join(ids, ", ")))
+	for _, g := range skipGroups(s.Skipped) {
+		tw.printf("%s\n", tw.paint(dim, g.say(func(id string) string { return id })))
 	}
 	return tw.err
+}
+
+// A skipGroup is the rules skipped for one reason.
+type skipGroup struct {
+	ids    []string
+	reason string
+}
+
+// skipGroups groups skipped rules by their reason, in the order they come.
+func skipGroups(skipped []Skip) []skipGroup {
+	var groups []skipGroup
+	at := map[string]int{}
+	for _, sk := range skipped {
+		i, ok := at[sk.Reason]
+		if !ok {
+			i = len(groups)
+			at[sk.Reason] = i
+			groups = append(groups, skipGroup{reason: sk.Reason})
+		}
+		groups[i].ids = append(groups[i].ids, sk.Rule)
+	}
+	return groups
+}
+
+// say is the group as one line, each id written by quote.
+func (g skipGroup) say(quote func(string) string) string {
+	ids := make([]string, len(g.ids))
+	for i, id := range g.ids {
+		ids[i] = quote(id)
+	}
+	if g.reason == "needs GitHub" {
+		return "not checked without GitHub: " + strings.Join(ids, ", ")
+	}
+	return strings.Join(ids, ", ") + ": " + g.reason
 }
 
 // A unitGroup is the findings of one unit, in report order.

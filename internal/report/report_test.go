@@ -4,17 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/ownerbot/ownerbot/internal/codeowners"
-	"github.com/ownerbot/ownerbot/internal/datasettest"
 	"github.com/ownerbot/ownerbot/internal/golden"
 	"github.com/ownerbot/ownerbot/internal/policy"
-	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/ownerbot/ownerbot/internal/schematest"
 )
 
 func sample() *policy.Result {
@@ -127,11 +124,11 @@ func TestSARIFIsValid(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden.Assert(t, "sample.sarif", buf.Bytes())
-	if err := validateSARIF(t, buf.Bytes()); err != nil {
+	if err := schematest.ValidateSARIF(t, buf.Bytes()); err != nil {
 		t.Errorf("SARIF output does not validate against the OASIS schema: %v", err)
 	}
 	// The validator must be able to say no, or the check above means nothing.
-	if err := validateSARIF(t, []byte(`{"version":"2.1.0","runs":[{"tool":{"driver":{}},"results":[{"level":"fatal"}]}]}`)); err == nil {
+	if err := schematest.ValidateSARIF(t, []byte(`{"version":"2.1.0","runs":[{"tool":{"driver":{}},"results":[{"level":"fatal"}]}]}`)); err == nil {
 		t.Error("an invalid SARIF log validated")
 	}
 
@@ -189,31 +186,4 @@ func TestMarkdown(t *testing.T) {
 	if !strings.Contains(buf.String(), "pattern `*.go` matches &lt;nothing&gt; in a\\_b\\*") {
 		t.Errorf("text outside code spans must be escaped, inside kept:\n%s", buf.String())
 	}
-}
-
-func validateSARIF(t *testing.T, doc []byte) error {
-	t.Helper()
-	schemaPath := filepath.Join(datasettest.Shared(t, "schemas"), "sarif-schema-2.1.0.json")
-	c := jsonschema.NewCompiler()
-	schemaFile, err := os.Open(schemaPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer schemaFile.Close()
-	schemaDoc, err := jsonschema.UnmarshalJSON(schemaFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.AddResource("sarif.json", schemaDoc); err != nil {
-		t.Fatal(err)
-	}
-	schema, err := c.Compile("sarif.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return schema.Validate(inst)
 }

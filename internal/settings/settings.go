@@ -6,6 +6,7 @@ package settings
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -46,6 +47,11 @@ type Server struct {
 	SweepTimeZone    *time.Location
 	SweepForks       bool // sweep forks too
 	SweepConcurrency int  // repositories swept at once per installation
+
+	// PushgatewayURL is where `ownerbot sweep` pushes its metrics when it
+	// ends (a CronJob's pod is gone before Prometheus would scrape it);
+	// empty: it pushes nothing.
+	PushgatewayURL string
 }
 
 // Server defaults.
@@ -125,19 +131,39 @@ func fromEnv(getenv func(string) string, readFile func(string) ([]byte, error), 
 		fail("the private key is not in PEM form: use the .pem file GitHub generated for the App")
 	}
 
-	secrets := getenv("OWNERBOT_WEBHOOK_SECRET")
+	// The secret comes from the variable or, where secrets are mounted as
+	// files (Kubernetes), from a file: one secret per line, or two while
+	// one is rotated, or one line of comma-separated secrets.
+	secrets, secretFile := getenv("OWNERBOT_WEBHOOK_SECRET"), getenv("OWNERBOT_WEBHOOK_SECRET_FILE")
+	secretVar := "OWNERBOT_WEBHOOK_SECRET"
+	switch {
+	case secrets != "" && secretFile != "":
+		fail("set one of OWNERBOT_WEBHOOK_SECRET_FILE and OWNERBOT_WEBHOOK_SECRET, not both")
+		secrets = ""
+	case secretFile != "":
+		secretVar = "OWNERBOT_WEBHOOK_SECRET_FILE"
+		data, err := readFile(secretFile)
+		if err != nil {
+			fail("OWNERBOT_WEBHOOK_SECRET_FILE: %v", err)
+			break
+		}
+		secrets = strings.Join(strings.Fields(strings.ReplaceAll(string(data), ",", " ")), ",")
+		if secrets == "" {
+			fail("OWNERBOT_WEBHOOK_SECRET_FILE: %s is empty", secretFile)
+		}
+	}
 	for i, sec := range strings.Split(secrets, ",") {
 		sec = strings.TrimSpace(sec)
 		switch {
 		case secrets == "":
 		case sec == "":
-			fail("OWNERBOT_WEBHOOK_SECRET: secret %d of the list is empty", i+1)
+			fail("%s: secret %d of the list is empty", secretVar, i+1)
 		default:
 			s.WebhookSecrets = append(s.WebhookSecrets, []byte(sec))
 		}
 	}
-	if secrets == "" && needSecret {
-		fail("OWNERBOT_WEBHOOK_SECRET is not set: serve never accepts unsigned webhooks")
+	if secrets == "" && secretFile == "" && needSecret {
+		fail("OWNERBOT_WEBHOOK_SECRET is not set (nor OWNERBOT_WEBHOOK_SECRET_FILE): serve never accepts unsigned webhooks")
 	}
 
 	if v := getenv("OWNERBOT_GITHUB_API_URL"); v != "" {
@@ -236,6 +262,17 @@ func fromEnv(getenv func(string) string, readFile func(string) ([]byte, error), 
 		}
 	}
 	positive("OWNERBOT_SWEEP_CONCURRENCY", &s.SweepConcurrency)
+	if v := strings.TrimSpace(getenv("OWNERBOT_PUSHGATEWAY_URL")); v != "" {
+		const want = "OWNERBOT_PUSHGATEWAY_URL must be the http(s) address of a Prometheus Pushgateway such as http://pushgateway:9091"
+		switch u, err := url.Parse(v); {
+		case err != nil:
+			fail("%s: it is not a URL", want) // not quoted: it may hold a password
+		case (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "":
+			fail("%s, got %q", want, u.Redacted())
+		default:
+			s.PushgatewayURL = v
+		}
+	}
 	return s, errors.Join(errs...)
 }
 

@@ -50,6 +50,7 @@ func TestServerFromEnv(t *testing.T) {
 		"OWNERBOT_WRITE_INTERVAL": "2s", "OWNERBOT_CONTENT_INTERVAL": "10s", "OWNERBOT_CONTENT_BURST": "5",
 		"OWNERBOT_SWEEP_SCHEDULE": "30 2 * * 1-5", "OWNERBOT_SWEEP_TZ": "Europe/Berlin",
 		"OWNERBOT_SWEEP_FORKS": "true", "OWNERBOT_SWEEP_CONCURRENCY": "6",
+		"OWNERBOT_PUSHGATEWAY_URL": "http://pushgateway.monitoring:9091",
 	}
 	got, err = ServerFromEnv(env(all), readFiles(nil))
 	if err != nil {
@@ -59,14 +60,15 @@ func TestServerFromEnv(t *testing.T) {
 		APIURL: "https://ghe.example.com/api/v3/", ListenAddr: "127.0.0.1:9000", CacheDir: "/tmp/c", CacheMaxBytes: 512 << 20,
 		Workers: 8, QueueSize: 50, LogLevel: "debug", ShutdownTimeout: 5 * time.Second,
 		WriteInterval: 2 * time.Second, ContentInterval: 10 * time.Second, ContentBurst: 5,
-		SweepSchedule: "30 2 * * 1-5", SweepTimeZone: berlin(t), SweepForks: true, SweepConcurrency: 6}
+		SweepSchedule: "30 2 * * 1-5", SweepTimeZone: berlin(t), SweepForks: true, SweepConcurrency: 6,
+		PushgatewayURL: "http://pushgateway.monitoring:9091"}
 	if diff := cmp.Diff(want, got, sameZone); diff != "" {
 		t.Errorf("everything set (-want +got):\n%s", diff)
 	}
 }
 
 func TestServerFromEnvErrors(t *testing.T) {
-	files := map[string]string{"/k.pem": testPEM, "/not.pem": "hello"}
+	files := map[string]string{"/k.pem": testPEM, "/not.pem": "hello", "/hook": "s3cret", "/empty": " \n"}
 	base := map[string]string{"OWNERBOT_APP_ID": "42", "OWNERBOT_PRIVATE_KEY_FILE": "/k.pem", "OWNERBOT_WEBHOOK_SECRET": "s3cret"}
 	tests := []struct {
 		name string
@@ -77,6 +79,9 @@ func TestServerFromEnvErrors(t *testing.T) {
 		{"an empty secret in the list", map[string]string{"OWNERBOT_WEBHOOK_SECRET": "a,,b"}, "secret 2 of the list is empty"},
 		{"no key", map[string]string{"OWNERBOT_PRIVATE_KEY_FILE": ""}, "no private key"},
 		{"both keys", map[string]string{"OWNERBOT_PRIVATE_KEY": testPEM}, "not both"},
+		{"both secrets", map[string]string{"OWNERBOT_WEBHOOK_SECRET_FILE": "/hook"}, "set one of OWNERBOT_WEBHOOK_SECRET_FILE and OWNERBOT_WEBHOOK_SECRET"},
+		{"secret file missing", map[string]string{"OWNERBOT_WEBHOOK_SECRET": "", "OWNERBOT_WEBHOOK_SECRET_FILE": "/gone"}, "OWNERBOT_WEBHOOK_SECRET_FILE: open /gone"},
+		{"secret file empty", map[string]string{"OWNERBOT_WEBHOOK_SECRET": "", "OWNERBOT_WEBHOOK_SECRET_FILE": "/empty"}, "OWNERBOT_WEBHOOK_SECRET_FILE: /empty is empty"},
 		{"key file missing", map[string]string{"OWNERBOT_PRIVATE_KEY_FILE": "/gone.pem"}, "OWNERBOT_PRIVATE_KEY_FILE: open /gone.pem"},
 		{"key not PEM", map[string]string{"OWNERBOT_PRIVATE_KEY_FILE": "/not.pem"}, "not in PEM form"},
 		{"no app id", map[string]string{"OWNERBOT_APP_ID": ""}, "OWNERBOT_APP_ID is not set"},
@@ -101,6 +106,10 @@ func TestServerFromEnvErrors(t *testing.T) {
 		{"bad zone", map[string]string{"OWNERBOT_SWEEP_TZ": "Mars/Olympus"}, "OWNERBOT_SWEEP_TZ must be an IANA time zone"},
 		{"bad forks", map[string]string{"OWNERBOT_SWEEP_FORKS": "yes"}, "OWNERBOT_SWEEP_FORKS must be true, false, 1 or 0"},
 		{"bad concurrency", map[string]string{"OWNERBOT_SWEEP_CONCURRENCY": "-2"}, "OWNERBOT_SWEEP_CONCURRENCY must be a positive number"},
+		{"pushgateway without scheme", map[string]string{"OWNERBOT_PUSHGATEWAY_URL": "pushgateway:9091"}, `OWNERBOT_PUSHGATEWAY_URL must be the http(s) address of a Prometheus Pushgateway such as http://pushgateway:9091, got "pushgateway:9091"`},
+		{"pushgateway with a query", map[string]string{"OWNERBOT_PUSHGATEWAY_URL": "http://pg:9091/?job=x"}, "OWNERBOT_PUSHGATEWAY_URL must be"},
+		{"pushgateway password not quoted", map[string]string{"OWNERBOT_PUSHGATEWAY_URL": "ftp://bot:s3cret@pg:9091"}, `got "ftp://bot:xxxxx@pg:9091"`},
+		{"pushgateway not a URL", map[string]string{"OWNERBOT_PUSHGATEWAY_URL": "http://bot:s3cret@pg:port"}, "OWNERBOT_PUSHGATEWAY_URL must be the http(s) address of a Prometheus Pushgateway such as http://pushgateway:9091: it is not a URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -127,6 +136,21 @@ func TestServerFromEnvErrors(t *testing.T) {
 	_, err := ServerFromEnv(env(nil), readFiles(nil))
 	if n := len(err.(interface{ Unwrap() []error }).Unwrap()); n != 3 {
 		t.Errorf("nothing set: %d errors, want 3 (id, key, secret): %v", n, errors.Unwrap(err))
+	}
+}
+
+// A secret mounted as a file: trailing newlines and blank lines are not part
+// of it, and two secrets during a rotation may be on two lines or one.
+func TestWebhookSecretFile(t *testing.T) {
+	for _, content := range []string{"new\nold\n", "new,old", "  new , old\n\n", "new\r\nold\r\n"} {
+		vars := map[string]string{"OWNERBOT_APP_ID": "42", "OWNERBOT_PRIVATE_KEY_FILE": "/k.pem", "OWNERBOT_WEBHOOK_SECRET_FILE": "/run/secrets/hook"}
+		got, err := ServerFromEnv(env(vars), readFiles(map[string]string{"/k.pem": testPEM, "/run/secrets/hook": content}))
+		if err != nil {
+			t.Fatalf("%q: %v", content, err)
+		}
+		if diff := cmp.Diff([][]byte{[]byte("new"), []byte("old")}, got.WebhookSecrets); diff != "" {
+			t.Errorf("%q (-want +got):\n%s", content, diff)
+		}
 	}
 }
 

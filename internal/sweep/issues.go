@@ -123,6 +123,7 @@ func (s *Sweeper) execute(ctx context.Context, t target, label string, actions [
 			return fmt.Errorf("%s: %w", describe(t, a), err)
 		}
 		out.Writes[a.Kind]++
+		s.cfg.Metrics.acted(a.Kind)
 		s.cfg.Logger.Info().Str("repo", t.String()).Int("number", a.Number).Str("kind", a.Kind).Str("issue", a.ID.String()).
 			Msg(a.Summary)
 	}

@@ -68,16 +68,23 @@ func (s *Sweeper) repo(ctx context.Context, inst int64, gh *github.Client, r *gi
 		return out, fmt.Errorf("read %s: %w", branch, err)
 	}
 	defer tree.Close()
-	res, err := policy.Evaluate(tree, policy.Options{Now: now, History: tree.ChangeTimes})
+	org, err := s.cfg.OrgConfig.Get(ctx, gh, inst, t.owner)
+	if err != nil {
+		return out, err
+	}
+	evaluating := time.Now()
+	res, err := policy.Evaluate(tree, policy.Options{Now: now, Org: org, History: tree.ChangeTimes})
 	if err != nil {
 		return out, fmt.Errorf("evaluate %s: %w", branch, err)
 	}
+	took := time.Since(evaluating)
 	ratified, err := s.judgeExceptions(ctx, t, co.Dir, tree, res, now)
 	if err != nil {
 		// Without the answer, entries keep applying as they do locally;
 		// the next sweep asks again.
 		log.Warn().Err(err).Msg("could not judge the approval of exceptions")
 	}
+	s.cfg.Metrics.evaluated(t.String(), res, took) // with the revoked exceptions' findings
 
 	pulls, err := openPulls(ctx, gh, t)
 	if err != nil {

@@ -26,6 +26,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/ownerbot/ownerbot/internal/ghapp"
+	"github.com/ownerbot/ownerbot/internal/orgconfig"
 	"github.com/ownerbot/ownerbot/internal/prcheck"
 )
 
@@ -63,6 +64,11 @@ type Config struct {
 	CheckName string
 	// AppID narrows the search for the App's check runs.
 	AppID int64
+	// OrgConfig reads each organization's ownerbot.yaml, the defaults
+	// under a repository's own configuration. Nil: only the repository's.
+	OrgConfig *orgconfig.Cache
+	// Metrics receives what sweeps do and find; nil records nothing.
+	Metrics *Metrics
 }
 
 // A Sweeper sweeps installations. It is safe for concurrent use.
@@ -177,6 +183,13 @@ func (s Summary) String() string {
 // An installation whose rate limit is exhausted is left for the next
 // sweep while the others go on.
 func (s *Sweeper) Run(ctx context.Context, only string) (Summary, error) {
+	finished := s.cfg.Metrics.started(only == "")
+	sum, err := s.run(ctx, only)
+	finished(sum, err)
+	return sum, err
+}
+
+func (s *Sweeper) run(ctx context.Context, only string) (Summary, error) {
 	var sum Summary
 	var mu sync.Mutex
 	record := func(o Outcome, err error, full string) {

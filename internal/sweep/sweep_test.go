@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/ownerbot/ownerbot/internal/ghapp"
 	"github.com/ownerbot/ownerbot/internal/ghtest"
+	"github.com/ownerbot/ownerbot/internal/orgconfig"
 	"github.com/ownerbot/ownerbot/internal/prcheck"
 	"github.com/ownerbot/ownerbot/internal/review"
 	"github.com/ownerbot/ownerbot/internal/sweep"
@@ -558,5 +560,23 @@ func TestCrashMidSweepConverges(t *testing.T) {
 		if got := state(f, names...); got != uninterrupted {
 			t.Errorf("crash after %d writes, then a sweep: GitHub differs from an uninterrupted sweep\n%s", crashAfter, cmp.Diff(uninterrupted, got))
 		}
+	}
+}
+
+// The organization's ownerbot.yaml sets the defaults of its repositories'
+// issues: here, the label the bot files and finds them by.
+func TestSweepAppliesTheOrganizationConfig(t *testing.T) {
+	f := newFixture(t, "shop")
+	f.addRepo(".github", map[string]string{"ownerbot.yaml": "version: 1\nissues: {labels: [governance]}\n"}, "org defaults", day.AddDate(0, -1, 0))
+	s := f.sweeper(t, nil, func(c *sweep.Config) { c.OrgConfig = orgconfig.New(0, f.clock) })
+	f.run(t, s)
+	issues := f.gh.Issues("acme", "shop")
+	if len(issues) != 1 || !slices.Equal(issues[0].Labels, []string{"governance"}) {
+		t.Fatalf("issues %+v, want one labelled governance", issues)
+	}
+	// The .github repository is swept like any other of the organization
+	// (here it lacks CODEOWNERS and OWNERS.yaml).
+	if issues := f.gh.Issues("acme", ".github"); len(issues) != 1 || !slices.Equal(issues[0].Labels, []string{"governance"}) {
+		t.Errorf("the .github repository's issues: %+v", issues)
 	}
 }

@@ -32,7 +32,7 @@ const (
 // configured.
 type metrics struct {
 	deliveries  *prometheus.CounterVec
-	queueDepth  prometheus.Gauge
+	queueDepth  queueMetrics
 	inFlight    prometheus.Gauge
 	jobDuration *prometheus.HistogramVec
 	jobs        *prometheus.CounterVec
@@ -45,10 +45,17 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "ownerbot_webhook_deliveries_total",
 			Help: "Webhook deliveries received, by event, action and outcome. Event and action are empty for deliveries refused before authentication.",
 		}, []string{"event", "action", "outcome"}),
-		queueDepth: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "ownerbot_webhook_queue_depth",
-			Help: "Jobs waiting for a worker, including follow-ups held behind a running job for the same pull request.",
-		}),
+		queueDepth: queueMetrics{
+			Gauge: prometheus.NewGauge(prometheus.GaugeOpts{
+				Name: "ownerbot_webhook_queue_depth",
+				Help: "Jobs waiting for a worker, including follow-ups held behind a running job for the same pull request.",
+			}),
+			wait: prometheus.NewHistogram(prometheus.HistogramOpts{
+				Name:    "ownerbot_webhook_queue_wait_seconds",
+				Help:    "Time a job waited from entering the queue to a worker starting it. A follow-up held behind a running job for the same pull request waits from when it was queued behind it.",
+				Buckets: prometheus.ExponentialBuckets(0.001, 3, 12), // 1 ms .. ~3 min
+			}),
+		},
 		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "ownerbot_webhook_jobs_in_flight",
 			Help: "Jobs being handled now.",
@@ -68,13 +75,25 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 12), // 0.5 ms .. ~1 s
 		}),
 	}
+	// Job outcomes are known in advance: they start at zero, so a rate of
+	// errors reads 0 rather than no data.
+	for _, o := range []string{jobOK, jobError, jobPanic, jobCanceled} {
+		m.jobs.WithLabelValues(o)
+	}
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.deliveries, m.queueDepth, m.inFlight, m.jobDuration, m.jobs, m.ack} {
+	for _, c := range []prometheus.Collector{m.deliveries, m.queueDepth.Gauge, m.queueDepth.wait, m.inFlight, m.jobDuration, m.jobs, m.ack} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("webhook: register metrics: %w", err)
 		}
 	}
 	return m, nil
+}
+
+// queueMetrics is what the queue reports: its depth (the embedded gauge)
+// and how long each job waited for a worker.
+type queueMetrics struct {
+	prometheus.Gauge
+	wait prometheus.Histogram
 }

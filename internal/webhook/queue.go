@@ -3,8 +3,6 @@ package webhook
 import (
 	"sync"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // job is one event waiting for, or getting, a worker.
@@ -13,6 +11,7 @@ type job struct {
 	key      prKey
 	keyed    bool
 	occurred time.Time // from the payload; zero when it has none
+	queued   time.Time // when it entered the queue, for the wait metric
 }
 
 func newJob(ev Event, occurred time.Time) *job {
@@ -72,17 +71,19 @@ type queue struct {
 	closed   bool // no more admissions
 	aborted  bool // queued and pending jobs were dropped
 	idle     chan struct{}
-	depth    prometheus.Gauge
+	metrics  queueMetrics
+	clock    func() time.Time // the monotonic clock of the wait metric
 
 	ready chan struct{}
 }
 
-func newQueue(capacity int, seen *deliveryCache, depth prometheus.Gauge) *queue {
+func newQueue(capacity int, seen *deliveryCache, m queueMetrics) *queue {
 	return &queue{
 		keys:     make(map[prKey]*keyState),
 		capacity: capacity,
 		seen:     seen,
-		depth:    depth,
+		metrics:  m,
+		clock:    time.Now,
 		ready:    make(chan struct{}, capacity),
 	}
 }
@@ -102,14 +103,17 @@ func (q *queue) admit(j *job, now time.Time) admission {
 		if st := q.keys[j.key]; st != nil {
 			switch {
 			case st.queued != nil:
-				// Replace in place: the pull request keeps its slot.
+				// Replace in place: the pull request keeps its slot,
+				// and its place in the queue keeps its wait.
 				if j.supersedes(st.queued) {
+					j.queued = st.queued.queued
 					*st.queued = *j
 				}
 				q.seen.remember(id, now)
 				return admitCoalesced
 			case st.pending != nil:
 				if j.supersedes(st.pending) {
+					j.queued = st.pending.queued
 					st.pending = j
 				}
 				q.seen.remember(id, now)
@@ -118,6 +122,7 @@ func (q *queue) admit(j *job, now time.Time) admission {
 				if q.full() {
 					return admitFull
 				}
+				j.queued = q.clock()
 				st.pending = j
 				q.pending++
 				q.seen.remember(id, now)
@@ -136,8 +141,12 @@ func (q *queue) admit(j *job, now time.Time) admission {
 
 func (q *queue) full() bool { return len(q.items)+q.pending >= q.capacity }
 
-// push appends j and hands out its token; the caller holds q.mu.
+// push appends j and hands out its token; the caller holds q.mu. A
+// follow-up promoted from pending keeps the time it was first queued.
 func (q *queue) push(j *job) {
+	if j.queued.IsZero() {
+		j.queued = q.clock()
+	}
 	q.items = append(q.items, j)
 	if j.keyed {
 		st := q.keys[j.key]
@@ -172,6 +181,7 @@ func (q *queue) pop() *job {
 	}
 	q.running++
 	q.report()
+	q.metrics.wait.Observe(q.clock().Sub(j.queued).Seconds())
 	return j
 }
 
@@ -252,5 +262,5 @@ func (q *queue) abort() []*job {
 // report publishes the queue depth: jobs waiting for a worker, including
 // pending follow-ups. The caller holds q.mu.
 func (q *queue) report() {
-	q.depth.Set(float64(len(q.items) + q.pending))
+	q.metrics.Set(float64(len(q.items) + q.pending))
 }
