@@ -290,7 +290,7 @@ func (a *App) newClient(id int64, auth http.RoundTripper, etags *etagCache) (*gi
 		logger:         logger,
 	}
 	rt = &etagTransport{next: rt, cache: etags, metrics: a.metrics, apiPath: a.apiURL.Path}
-	rt = &observeTransport{next: rt, metrics: a.metrics, clock: a.cfg.Clock, logger: logger, apiPath: a.apiURL.Path}
+	rt = &observeTransport{next: rt, metrics: a.metrics, clock: a.cfg.Clock, logger: logger, apiPath: a.apiURL.Path, installationID: id}
 
 	c := github.NewClient(&http.Client{Transport: rt})
 	c.UserAgent = a.cfg.UserAgent

@@ -235,21 +235,3 @@ func TestMetricsShareARegistry(t *testing.T) {
 		}
 	}
 }
-
-func TestOpFor(t *testing.T) {
-	tests := map[string]string{
-		"repos/o/r/pulls/7/files":   "GET /repos/{owner}/{repo}/pulls/{pull_number}/files",
-		"repos/o/r":                 "GET /repos/{owner}/{repo}",
-		"installation/repositories": "GET /installation/repositories",
-		"orgs/acme/teams/pay":       "GET /orgs/{org}/teams/{team_slug}",
-		"search/issues":             "GET /search/issues",
-		"rate_limit":                "GET /rate_limit",
-		"":                          "GET /",
-		"gists/1":                   "other",
-	}
-	for in, want := range tests {
-		if got := opFor(in); got != want {
-			t.Errorf("opFor(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

@@ -55,7 +55,7 @@ func (t *etagTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	switch {
 	case ok && resp.StatusCode == http.StatusNotModified:
 		drain(resp)
-		t.metrics.notModified.WithLabelValues(opFor(relPath(t.apiPath, req.URL.Path))).Inc()
+		t.metrics.notModified.WithLabelValues(endpointFor(http.MethodGet, relPath(t.apiPath, req.URL.Path))).Inc()
 		return entry.response(req, resp.Header), nil
 	case resp.StatusCode == http.StatusOK && resp.Header.Get("ETag") != "":
 		return t.store(key, req, resp)

@@ -21,10 +21,16 @@ func TestEndpointFor(t *testing.T) {
 		{"GET", "repos/acme/shop/compare/main...feature", "GET /repos/{owner}/{repo}/compare/{basehead...}"},
 		{"GET", "repos/acme/shop/commits/main/check-runs", "GET /repos/{owner}/{repo}/commits/{ref}/check-runs"},
 		{"POST", "app/installations/21/access_tokens", "POST /app/installations/{installation_id}/access_tokens"},
+		{"GET", "installation/repositories", "GET /installation/repositories"},
+		{"GET", "orgs/acme/teams/pay", "GET /orgs/{org}/teams/{team_slug}"},
+		{"GET", "search/issues", "GET /search/issues"},
+		{"GET", "rate_limit", "GET /rate_limit"},
+		{"GET", "", "GET /"},
 		// Routes ownerbot does not call, and methods a route does not take,
 		// fall into one value.
 		{"DELETE", "repos/acme/shop", "other"},
 		{"GET", "repos/acme/shop/hooks", "other"},
+		{"GET", "gists/1", "other"},
 		{"GET", "repos/acme/shop/contents/../../etc", "other"},
 	}
 	for _, tt := range tests {

@@ -21,6 +21,9 @@ type observeTransport struct {
 	clock   func() time.Time
 	logger  zerolog.Logger
 	apiPath string
+	// installationID is the installation whose calls these are; 0 for the
+	// App's own client, whose answers carry no installation's rate limit.
+	installationID int64
 }
 
 func (t *observeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -32,8 +35,8 @@ func (t *observeTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	status := "error"
 	if err == nil {
 		status = strconv.Itoa(resp.StatusCode)
-		if inst := t.installationID(); inst != 0 {
-			t.metrics.observeRateLimit(inst, resourceFor(rel), resp.Header)
+		if t.installationID != 0 {
+			t.metrics.observeRateLimit(t.installationID, resourceFor(rel), resp.Header)
 		}
 	}
 	t.metrics.requests.WithLabelValues(endpoint, status).Inc()
@@ -47,17 +50,6 @@ func (t *observeTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		Bool("cached", err == nil && resp.Header.Get(cachedHeader) != "").
 		Dur("elapsed", elapsed).Msg("github api call")
 	return resp, err
-}
-
-// installationID is the installation whose stack t tops, 0 for the App's
-// own client. The retry layer below the ETag cache is where New records it.
-func (t *observeTransport) installationID() int64 {
-	if e, ok := t.next.(*etagTransport); ok {
-		if r, ok := e.next.(*retryTransport); ok {
-			return r.installationID
-		}
-	}
-	return 0
 }
 
 // otherEndpoint is the endpoint label of a call to a route not in routes.
@@ -149,6 +141,3 @@ func endpointFor(method, rel string) string {
 	}
 	return pattern
 }
-
-// opFor is the endpoint of a GET of rel: the ETag cache answers only GETs.
-func opFor(rel string) string { return endpointFor(http.MethodGet, rel) }

@@ -125,7 +125,7 @@ func TestBurstIsBoundedByQueueSize(t *testing.T) {
 			if got := h.jobs(jobOK); got != accepted {
 				t.Errorf("jobs ok = %d, want %d", got, accepted)
 			}
-			if got := []float64{testutil.ToFloat64(h.m.queueDepth), testutil.ToFloat64(h.m.inFlight)}; got[0] != 0 || got[1] != 0 {
+			if got := []float64{testutil.ToFloat64(h.m.queue), testutil.ToFloat64(h.m.inFlight)}; got[0] != 0 || got[1] != 0 {
 				t.Errorf("queue depth, in flight = %v after the drain, want 0, 0", got)
 			}
 			h.q.mu.Lock()
@@ -166,7 +166,7 @@ func (h *harness) checkHeld(t *testing.T, queueSize, workers int) {
 	if held != queueSize || payloads != queueSize || running != workers {
 		t.Errorf("queue holds %d jobs with %d payloads and runs %d, want %d, %d and %d", held, payloads, running, queueSize, queueSize, workers)
 	}
-	if got := testutil.ToFloat64(h.m.queueDepth); got != float64(queueSize) {
+	if got := testutil.ToFloat64(h.m.queue); got != float64(queueSize) {
 		t.Errorf("queue depth gauge = %v, want %d", got, queueSize)
 	}
 	if got := testutil.ToFloat64(h.m.inFlight); got != float64(workers) {

@@ -32,7 +32,7 @@ const (
 // configured.
 type metrics struct {
 	deliveries  *prometheus.CounterVec
-	queueDepth  queueMetrics
+	queue       queueMetrics
 	inFlight    prometheus.Gauge
 	jobDuration *prometheus.HistogramVec
 	jobs        *prometheus.CounterVec
@@ -45,7 +45,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "ownerbot_webhook_deliveries_total",
 			Help: "Webhook deliveries received, by event, action and outcome. Event and action are empty for deliveries refused before authentication.",
 		}, []string{"event", "action", "outcome"}),
-		queueDepth: queueMetrics{
+		queue: queueMetrics{
 			Gauge: prometheus.NewGauge(prometheus.GaugeOpts{
 				Name: "ownerbot_webhook_queue_depth",
 				Help: "Jobs waiting for a worker, including follow-ups held behind a running job for the same pull request.",
@@ -83,7 +83,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.deliveries, m.queueDepth.Gauge, m.queueDepth.wait, m.inFlight, m.jobDuration, m.jobs, m.ack} {
+	for _, c := range []prometheus.Collector{m.deliveries, m.queue.Gauge, m.queue.wait, m.inFlight, m.jobDuration, m.jobs, m.ack} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("webhook: register metrics: %w", err)
 		}

@@ -97,7 +97,7 @@ func TestCoalesceQueued(t *testing.T) {
 	if diff := cmp.Diff([]string{"accepted\n", "accepted\n", "coalesced\n", "coalesced\n"}, answers); diff != "" {
 		t.Errorf("answers (-want +got):\n%s", diff)
 	}
-	if got := testutil.ToFloat64(h.m.queueDepth); got != 2 {
+	if got := testutil.ToFloat64(h.m.queue); got != 2 {
 		t.Errorf("queue depth = %v, want 2", got)
 	}
 	h.start(t)
@@ -304,7 +304,7 @@ func TestShutdownCancelsAtDeadline(t *testing.T) {
 	waitFor(t, func() bool { return h.jobs(jobCanceled) == 3 }, func() string {
 		return fmt.Sprint(h.jobs(jobCanceled), h.jobs(jobOK), h.jobs(jobError), h.deliveries("pull_request", "opened", outcomeAccepted), h.deliveries("pull_request", "synchronize", outcomeAccepted), h.deliveries("pull_request", "synchronize", outcomeCoalesced))
 	})
-	if got := testutil.ToFloat64(h.m.queueDepth); got != 0 {
+	if got := testutil.ToFloat64(h.m.queue); got != 0 {
 		t.Errorf("queue depth = %v, want 0", got)
 	}
 }

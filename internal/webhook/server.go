@@ -116,7 +116,7 @@ func New(cfg Config, h Handler) (*Server, error) {
 		handler: h,
 		log:     cfg.Logger,
 		m:       m,
-		q:       newQueue(cfg.QueueSize, newDeliveryCache(cfg.DedupSize, cfg.DedupTTL), m.queueDepth),
+		q:       newQueue(cfg.QueueSize, newDeliveryCache(cfg.DedupSize, cfg.DedupTTL), m.queue),
 		stop:    make(chan struct{}),
 	}, nil
 }
