@@ -13,9 +13,10 @@ IMAGE    ?= ownerbot
 # Fuzz targets, as package:target.
 FUZZ_TARGETS := ./internal/codeowners:FuzzParse ./internal/codeowners:FuzzMatch \
 	./internal/owners:FuzzOwnersYAML ./internal/runbook:FuzzRunbook ./internal/exception:FuzzExceptions \
-	./internal/snapshot:FuzzParseIndexPaths ./internal/webhook:FuzzServeHTTP ./internal/review:FuzzMarkers
+	./internal/snapshot:FuzzParseIndexPaths ./internal/snapshot:FuzzResolveLinks ./internal/webhook:FuzzServeHTTP ./internal/review:FuzzMarkers ./internal/webhook:FuzzFormPayload \
+	./internal/gfm:FuzzQuote ./internal/report:FuzzPullRequestComment ./internal/review:FuzzIssueBody
 
-.PHONY: help build test lint fuzz bench demo golden docker chart
+.PHONY: help build test lint fuzz bench load demo golden docker chart
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -41,6 +42,9 @@ fuzz: ## run every fuzz target for FUZZTIME each (a duration, or a count like 20
 
 bench: ## the benchmarks behind the README's figures
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+load: ## flood the real `serve` as an outsider would (loopback, ~15 s): peak RSS and acknowledgement time
+	$(GO) test -run '^$$' -bench '^BenchmarkIngressFlood$$' -benchtime 1x -v ./cmd/bot
 
 demo: ## ownerbot on the bundled example monorepo
 	$(GO) run ./cmd/bot check --repo examples/acme --fail-on never

@@ -37,7 +37,7 @@ type server struct {
 // startServe runs the real binary against the fake GitHub, as a platform
 // team would run it, configured only through the environment. env entries
 // ("KEY=value") are added last, so they override the defaults.
-func startServe(t *testing.T, gh *ghtest.GitHub, env ...string) *server {
+func startServe(t testing.TB, gh *ghtest.GitHub, env ...string) *server {
 	t.Helper()
 	cmd := exec.Command(binary, "serve")
 	cmd.Env = append(appEnv(t, gh),
@@ -88,7 +88,7 @@ func startServe(t *testing.T, gh *ghtest.GitHub, env ...string) *server {
 
 // appEnv is the environment that points serve or sweep at the fake
 // GitHub as its App: id, key, API address and a fresh clone cache.
-func appEnv(t *testing.T, gh *ghtest.GitHub) []string {
+func appEnv(t testing.TB, gh *ghtest.GitHub) []string {
 	t.Helper()
 	key := filepath.Join(t.TempDir(), "app.pem")
 	if err := os.WriteFile(key, gh.App.PrivateKeyPEM(), 0o600); err != nil {
@@ -122,6 +122,18 @@ func (s *server) deliver(t *testing.T, event, id string, body []byte) int {
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// openPull opens a pull request in acme/mono as spec says and delivers
+// its "opened" event with delivery id id, which serve must accept.
+func (s *server) openPull(t *testing.T, gh *ghtest.GitHub, spec ghtest.PullSpec, id string) ghtest.Pull {
+	t.Helper()
+	pr := gh.OpenPull("acme", "mono", spec)
+	opened := ghtest.Retarget(t, ghtest.Delivery(t, "pull_request", "opened"), target(gh, "mono", pr))
+	if code := s.deliver(t, "pull_request", id, opened); code != http.StatusAccepted {
+		t.Fatalf("%s: status %d", id, code)
+	}
+	return pr
 }
 
 // eventually waits for cond, which reads the fake's state, to hold. It
@@ -170,7 +182,7 @@ func seedRepo(gh *ghtest.GitHub, name string) *ghtest.FixtureRepo {
 // newMonorepo is the fake GitHub the serve tests start from: the App
 // installed on acme, with acme/mono seeded and the two teams its
 // CODEOWNERS names.
-func newMonorepo(t *testing.T) (*ghtest.GitHub, *ghtest.FixtureRepo) {
+func newMonorepo(t testing.TB) (*ghtest.GitHub, *ghtest.FixtureRepo) {
 	t.Helper()
 	gh := ghtest.NewGitHub(t)
 	gh.AddInstallation(e2eInstallation, "acme")

@@ -17,6 +17,7 @@ import (
 	// cached result of these tests.
 	_ "github.com/ownerbot/ownerbot/internal/codeowners"
 	_ "github.com/ownerbot/ownerbot/internal/exception"
+	_ "github.com/ownerbot/ownerbot/internal/gfm"
 	_ "github.com/ownerbot/ownerbot/internal/owners"
 	_ "github.com/ownerbot/ownerbot/internal/policy"
 	_ "github.com/ownerbot/ownerbot/internal/runbook"
@@ -29,6 +30,7 @@ var pure = []string{
 	"github.com/ownerbot/ownerbot/internal/codeowners",
 	"github.com/ownerbot/ownerbot/internal/config",
 	"github.com/ownerbot/ownerbot/internal/exception",
+	"github.com/ownerbot/ownerbot/internal/gfm",
 	"github.com/ownerbot/ownerbot/internal/owners",
 	"github.com/ownerbot/ownerbot/internal/policy",
 	"github.com/ownerbot/ownerbot/internal/review",

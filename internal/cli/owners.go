@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/ownerbot/ownerbot/internal/codeowners"
+	"github.com/ownerbot/ownerbot/internal/snapshot"
 )
 
 type ownersOptions struct {
@@ -132,34 +133,50 @@ func cleanPath(p string) string {
 
 // loadRuleset reads the CODEOWNERS file GitHub would use in repo, or file
 // when it is set. name is how to refer to it: its repository-relative path,
-// or file as given.
+// or file as given. A repository's file is read through snapshot.DirFS, so a
+// CODEOWNERS that is a symbolic link out of the repository is never read.
 func loadRuleset(repo, file string) (rs *codeowners.Ruleset, name string, err error) {
 	if repo != "" && file != "" {
 		return nil, "", usagef("--repo and --codeowners cannot be used together")
 	}
-	name = file
-	if file == "" {
-		if repo == "" {
-			repo = "."
-		}
-		found, err := codeowners.Locate(os.DirFS(repo))
+	if file != "" {
+		f, err := os.Open(file)
 		if err != nil {
 			return nil, "", err
 		}
-		if len(found) == 0 {
-			return nil, "", fmt.Errorf("no CODEOWNERS file in %s (looked for %s)", repo, strings.Join(codeowners.Locations, ", "))
+		defer f.Close()
+		if rs, err = codeowners.ReadRuleset(f); err != nil {
+			return nil, "", fmt.Errorf("read %s: %w", file, err)
 		}
-		name, file = found[0], filepath.Join(repo, found[0])
+		return rs, file, nil
 	}
-	f, err := os.Open(file)
+	if repo == "" {
+		repo = "."
+	}
+	fsys, err := snapshot.OpenDir(repo)
+	if err != nil {
+		return nil, "", err
+	}
+	defer fsys.Close()
+	found, err := codeowners.Locate(fsys)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(found) == 0 {
+		if links := fsys.OutsideLinks(); len(links) > 0 {
+			return nil, "", fmt.Errorf("no CODEOWNERS file in %s that ownerbot reads: the symbolic link %s leads outside the repository, and ownerbot does not follow it (replace the link with the file)", repo, links[0])
+		}
+		return nil, "", fmt.Errorf("no CODEOWNERS file in %s (looked for %s)", repo, strings.Join(codeowners.Locations, ", "))
+	}
+	f, err := fsys.Open(found[0])
 	if err != nil {
 		return nil, "", err
 	}
 	defer f.Close()
 	if rs, err = codeowners.ReadRuleset(f); err != nil {
-		return nil, "", fmt.Errorf("read %s: %w", file, err)
+		return nil, "", fmt.Errorf("read %s: %w", filepath.Join(repo, found[0]), err)
 	}
-	return rs, name, nil
+	return rs, found[0], nil
 }
 
 // warnSkipped tells, on standard error, that some lines of the file do not

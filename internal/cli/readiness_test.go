@@ -10,6 +10,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -149,5 +151,74 @@ func TestReadinessSkipsSuspendedInstallations(t *testing.T) {
 	r.prove(ctx, app, zerolog.Nop(), after)
 	if r.notReady() != "" || len(minted) != 1 {
 		t.Errorf("reason %q, tokens minted %v: want ready with a token of installation 8", r.notReady(), minted)
+	}
+}
+
+// readOnlyDir is an existing directory this process cannot write in: a
+// directory without write permission, or for root, who writes in those
+// anyway, sysfs.
+func readOnlyDir(t *testing.T) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		dir := t.TempDir()
+		if err := os.Chmod(dir, 0o500); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.Chmod(dir, 0o700) })
+		return dir
+	}
+	if err := writeProbe("/sys"); err == nil {
+		t.Fatal("running as root, and /sys can be written: no read-only directory to test with")
+	}
+	return "/sys"
+}
+
+// An existing directory that cannot be written makes the replica not
+// ready, with the reason on one line; the verdict is kept for a while and
+// then looked at again, so the replica recovers once the directory is
+// writable, without a restart. Nothing is left behind.
+func TestCacheProbe(t *testing.T) {
+	now := time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+
+	ro := readOnlyDir(t)
+	p := &cacheProbe{dir: ro, every: 5 * time.Second, now: clock}
+	reason := p.notReady()
+	if !strings.HasPrefix(reason, "cannot write in the cache directory "+ro+" (open: ") || !strings.HasSuffix(reason, "mount a writable volume there or set OWNERBOT_CACHE_DIR") || strings.Contains(reason, "\n") {
+		t.Errorf("read-only directory: reason %q", reason)
+	}
+
+	dir := filepath.Join(t.TempDir(), "cache")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	p = &cacheProbe{dir: dir, every: 5 * time.Second, now: clock, log: zerolog.New(&logs)}
+	var got []bool
+	look := func() { got = append(got, p.notReady() == "") }
+	look() // writable
+	if err := os.Remove(dir); err != nil {
+		t.Fatal(err)
+	}
+	look() // the verdict is kept for 5s
+	now = now.Add(5 * time.Second)
+	look() // gone: not writable
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	look() // kept
+	now = now.Add(5 * time.Second)
+	look() // back
+	if diff := cmp.Diff([]bool{true, true, false, false, true}, got); diff != "" {
+		t.Errorf("ready at each look (-want +got):\n%s", diff)
+	}
+	// The log says so when the verdict changes, once each way.
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], `"level":"error"`) || !strings.Contains(lines[0], "cannot write in the cache directory") ||
+		!strings.Contains(lines[1], "can be written again") {
+		t.Errorf("log:\n%s", logs.String())
+	}
+	if entries, err := os.ReadDir(dir); err != nil || len(entries) != 0 {
+		t.Errorf("the probe left %v behind (%v)", entries, err)
 	}
 }

@@ -58,7 +58,10 @@ func runServe(ctx context.Context, stdio IO, build Build, args []string) error {
 	sweeper := rt.sweeper(settings, sweep.Shard{}, false, IO{Stdout: io.Discard})
 	hooks, err := webhook.New(webhook.Config{
 		Secrets: settings.WebhookSecrets, Workers: settings.Workers, QueueSize: settings.QueueSize,
-		Logger: log, Registerer: registry,
+		QueueBytes: settings.QueueMaxBytes, BodyReads: settings.WebhookReads,
+		Retries: jobRetries(settings.JobRetries), RetryDelay: settings.JobRetryDelay,
+		Retryable: func(err error) (bool, time.Duration) { return retryableJobError(err, time.Now()) },
+		Logger:    log, Registerer: registry,
 	}, webhook.HandlerFunc(func(ctx context.Context, ev webhook.Event) error { return handleEvent(ctx, checker, sweeper, ev) }))
 	if err != nil {
 		return err
@@ -68,12 +71,17 @@ func runServe(ctx context.Context, stdio IO, build Build, args []string) error {
 	mux.Handle("/webhook", hooks)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	ready := &readiness{reason: "GitHub has not yet accepted the App's credentials"}
+	cache := &cacheProbe{dir: settings.CacheDir, every: cacheProbeEvery, now: time.Now, log: log}
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
 		if !hooks.Ready() {
 			http.Error(w, "not ready: shutting down", http.StatusServiceUnavailable)
 			return
 		}
 		if reason := ready.notReady(); reason != "" {
+			http.Error(w, "not ready: "+reason, http.StatusServiceUnavailable)
+			return
+		}
+		if reason := cache.notReady(); reason != "" {
 			http.Error(w, "not ready: "+reason, http.StatusServiceUnavailable)
 			return
 		}
@@ -86,6 +94,9 @@ func runServe(ctx context.Context, stdio IO, build Build, args []string) error {
 		ReadTimeout:       60 * time.Second, // a 25 MiB body on a slow link
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
+		// GitHub's headers are a few KB; Go's default lets every
+		// connection send a megabyte before anything is authenticated.
+		MaxHeaderBytes: maxHeaderBytes,
 	}
 	ln, err := net.Listen("tcp", settings.ListenAddr)
 	if err != nil {
@@ -213,6 +224,66 @@ func handleEvent(ctx context.Context, checker *prcheck.Checker, sweeper *sweep.S
 	}
 }
 
+// jobRetries is webhook.Config.Retries for OWNERBOT_JOB_RETRIES, where 0
+// means none rather than the default.
+func jobRetries(n int) int {
+	if n == 0 {
+		return webhook.NoRetries
+	}
+	return n
+}
+
+// retryableJobError says whether a job that failed with err is worth trying
+// again later, and the least wait before that (webhook.Config.Retryable).
+//
+// Every job re-reads the pull request or repository as it is now, so a
+// retry is always safe; it is refused only where waiting cannot change the
+// answer: GitHub said the request is invalid (400, 422), not allowed (401,
+// and 403 other than a rate limit: the installation lacks a permission or
+// access), or about something that is not there (404, 410); or git
+// refused the installation's token. Everything else is taken to be
+// transient: 5xx and network errors that outlasted the client's own
+// retries, a rate limit longer than it may wait (retried no sooner than
+// its reset), a job that ran out of time, a lease wait that failed. An
+// error this does not know is retried too: a few wasted attempts cost less
+// than a pull request left unchecked until the next sweep. A joined error
+// (a re-run of several pull requests) is retried when any part is.
+func retryableJobError(err error, now time.Time) (retry bool, atLeast time.Duration) {
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range joined.Unwrap() {
+			if r, wait := retryableJobError(e, now); r {
+				retry, atLeast = true, max(atLeast, wait)
+			}
+		}
+		return retry, atLeast
+	}
+	var waitTooLong *ghapp.RateLimitError
+	var primary *github.RateLimitError
+	var secondary *github.AbuseRateLimitError
+	var refused *github.ErrorResponse
+	switch {
+	case errors.As(err, &waitTooLong):
+		return true, waitTooLong.Wait
+	case errors.As(err, &primary):
+		return true, max(primary.Rate.Reset.Sub(now), 0)
+	case errors.As(err, &secondary):
+		if d := secondary.RetryAfter; d != nil {
+			return true, max(*d, 0)
+		}
+		return true, 0
+	case errors.Is(err, ghapp.ErrGitAuth):
+		return false, 0
+	case errors.As(err, &refused) && refused.Response != nil:
+		switch refused.Response.StatusCode {
+		case http.StatusForbidden:
+			return strings.Contains(strings.ToLower(refused.Message), "rate limit"), 0
+		case http.StatusBadRequest, http.StatusUnauthorized, http.StatusNotFound, http.StatusGone, http.StatusUnprocessableEntity:
+			return false, 0
+		}
+	}
+	return true, 0
+}
+
 // readiness is whether the App has shown that it can authenticate with
 // GitHub: its JWT accepted by GET /app and, when it has installations, an
 // installation token minted. Until then /readyz answers 503 with the
@@ -221,7 +292,8 @@ func handleEvent(ctx context.Context, checker *prcheck.Checker, sweeper *sweep.S
 //
 // Once proven it stays proven, through GitHub outages too: webhook ingress
 // needs no GitHub (a delivery is authenticated by its signature and queued),
-// and jobs that fail meanwhile are picked up again by the sweep. Taking
+// and jobs that fail meanwhile are retried with backoff, then picked up
+// again by the sweep. Taking
 // every replica out of rotation because GitHub is down would only turn
 // deliveries GitHub could make into failed ones.
 type readiness struct {
@@ -239,6 +311,60 @@ func (r *readiness) set(reason string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.reason = reason
+}
+
+// maxHeaderBytes bounds a request's headers, before authentication.
+const maxHeaderBytes = 64 << 10
+
+// cacheProbeEvery is how long a verdict on the cache directory is kept:
+// /readyz is unauthenticated, and each look creates and removes a file.
+const cacheProbeEvery = 5 * time.Second
+
+// cacheProbe is whether the cache directory can be written. A replica that
+// cannot write its clones fails every job it takes (an existing read-only
+// directory once reported ready while every fetch failed), so it is not
+// ready until it can; it looks again at most every cacheProbeEvery.
+type cacheProbe struct {
+	dir   string
+	every time.Duration
+	now   func() time.Time
+	// log hears when the verdict changes, so `kubectl logs` says why a pod
+	// is not ready, as it does for credentials.
+	log zerolog.Logger
+
+	mu     sync.Mutex
+	at     time.Time // of the last look; zero before the first
+	reason string    // why not ready at the last look; "" when writable
+}
+
+func (p *cacheProbe) notReady() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if now := p.now(); p.at.IsZero() || now.Sub(p.at) >= p.every {
+		first, before := p.at.IsZero(), p.reason
+		p.at = now
+		p.reason = ""
+		if err := writeProbe(p.dir); err != nil {
+			p.reason = fmt.Sprintf("cannot write in the cache directory %s (%v): mount a writable volume there or set OWNERBOT_CACHE_DIR", p.dir, unwrapPath(err))
+		}
+		switch {
+		case p.reason != "" && p.reason != before:
+			p.log.Error().Str("reason", p.reason).Msg("not ready")
+		case p.reason == "" && before != "" && !first:
+			p.log.Info().Str("cache_dir", p.dir).Msg("the cache directory can be written again")
+		}
+	}
+	return p.reason
+}
+
+// writeProbe creates, writes and removes a file in dir.
+func writeProbe(dir string) error {
+	f, err := os.CreateTemp(dir, ".ownerbot-readyz-*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write([]byte("ownerbot readyz\n"))
+	return errors.Join(err, f.Close(), os.Remove(f.Name()))
 }
 
 // Backoff between attempts to authenticate at start.

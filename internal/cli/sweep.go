@@ -108,7 +108,7 @@ func newRuntime(settings settings.Server, stdio IO, build Build, registry promet
 	if err != nil {
 		return nil, err
 	}
-	checker := prcheck.New(prcheck.Config{Client: app.Client, Token: app.Token, Clones: clones, AppID: settings.AppID, OrgConfig: orgs, Metrics: evaluations})
+	checker := prcheck.New(prcheck.Config{Client: app.Client, Token: app.Token, Clones: clones, AppID: settings.AppID, Identity: app.Identity, OrgConfig: orgs, Metrics: evaluations})
 	return &appRuntime{log: log, app: app, clones: clones, checker: checker, orgs: orgs, sweeps: sweeps}, nil
 }
 

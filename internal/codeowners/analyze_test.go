@@ -119,7 +119,19 @@ func TestCoverDatasets(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ds := datasettest.Load(t, name)
 			rs := Parse(ds.CODEOWNERS)
-			cov := rs.Cover(ds.Files)
+			cov, steps := rs.cover(ds.Files, MaxCoverWork)
+			// Real files stay far from the budget that stops hostile ones.
+			if cov.TooExpensive || steps > MaxCoverWork/50 {
+				t.Errorf("covering %d files took %d steps (too expensive: %v), want at most %d",
+					len(ds.Files), steps, cov.TooExpensive, MaxCoverWork/50)
+			}
+			// A repeated pattern matches the same files as its last copy.
+			for i, j := range rs.Duplicates() {
+				if cov.Rules[i].Matched != cov.Rules[j].Matched || cov.Rules[i].Decided != 0 {
+					t.Errorf("line %d repeats line %d's pattern but covers %+v, not %+v",
+						rs.Rules[i].Line, rs.Rules[j].Line, cov.Rules[i], cov.Rules[j])
+				}
+			}
 			owned, decided := 0, map[int]int{}
 			for _, f := range ds.Files {
 				if r := rs.Match(f); r != nil {

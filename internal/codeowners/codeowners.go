@@ -48,7 +48,8 @@ func (r *Rule) OwnerNames() []string {
 // file path, on its own, ignoring every other rule.
 func (r *Rule) Matches(path string) bool {
 	var buf [32]string
-	return r.pat.match(splitPath(path, buf[:0]), 0)
+	var m meter
+	return r.pat.match(splitPath(path, buf[:0]), 0, &m)
 }
 
 // A Problem is a line, or part of one, that GitHub would report and skip.
@@ -108,7 +109,7 @@ func Parse(data []byte) *Ruleset {
 	rs := &Ruleset{Size: len(data)}
 	if len(data) >= MaxSize {
 		rs.TooLarge = true
-		rs.index = buildIndex(nil)
+		rs.index = buildIndex(nil, longList)
 		return rs
 	}
 	// One copy of the whole file: rules and problems keep substrings of it
@@ -133,7 +134,7 @@ func Parse(data []byte) *Ruleset {
 			rs.Rules = append(rs.Rules, rule)
 		}
 	}
-	rs.index = buildIndex(rs.Rules)
+	rs.index = buildIndex(rs.Rules, longList)
 	return rs
 }
 

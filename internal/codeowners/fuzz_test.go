@@ -94,6 +94,8 @@ func FuzzMatch(f *testing.F) {
 		}
 		rs := Parse([]byte(codeowners))
 		o := newOracle(t, rs)
+		// The same rules found through the needle set wherever they can be.
+		needled := withLongList(rs, 0)
 		// Random bytes rarely spell a path a pattern matches, so also try
 		// paths spelled from the patterns themselves.
 		paths := []string{path}
@@ -116,6 +118,22 @@ func FuzzMatch(f *testing.F) {
 			all := rs.MatchAll(p)
 			if (ix == 0) != (len(all) == 0) || ix != 0 && all[len(all)-1].Line != ix {
 				t.Fatalf("path %q: MatchAll %v does not end with the deciding line %d", p, all, ix)
+			}
+			if got := indexLine(needled, p); got != ix {
+				t.Fatalf("path %q: the index decides line %d, with the needle set line %d", p, ix, got)
+			}
+			if got := needled.MatchAll(p); len(got) != len(all) {
+				t.Fatalf("path %q: MatchAll gives %d rules, with the needle set %d", p, len(all), len(got))
+			}
+			// Matching is polynomial: no pattern and path cost more steps
+			// than a few per pair of their bytes.
+			var buf [32]string
+			for i := range rs.Rules {
+				var m meter
+				rs.Rules[i].pat.match(splitPath(p, buf[:0]), 0, &m)
+				if bound := matchBound(rs.Rules[i].Pattern, p); m.steps > bound {
+					t.Fatalf("pattern %q on path %q: %d steps, more than %d", rs.Rules[i].Pattern, p, m.steps, bound)
+				}
 			}
 		}
 	})

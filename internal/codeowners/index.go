@@ -8,7 +8,8 @@ import (
 // An index finds, for a path, the few rules that could match it, so that the
 // cost of a lookup depends on those rules and not on the size of the file.
 //
-// Every rule is filed in exactly one place:
+// Every rule is filed in exactly one place (a rule whose pattern a later line
+// repeats is not filed: see earlier):
 //   - anchored rules that start with literal segments go into a trie keyed by
 //     those segments; walking the trie along the path visits only rules whose
 //     literal prefix the path has; at a node, rules whose next segment is a
@@ -22,7 +23,8 @@ import (
 //   - other rules with a glob that ends in a literal extension ("*.go",
 //     "*_test.go") are filed under the extension, which some segment of the
 //     path must have;
-//   - the rest ("*", "*Waf*", "**") are checked for every path.
+//   - the rest ("*", "*Waf*", "**") are checked for every path;
+//   - but rules of a list longer than longList go to the needle set (below).
 //
 // Match walks each list a path selects from its last rule down, keeping the
 // latest match so far, and stops a list at its first match or at a rule
@@ -31,15 +33,27 @@ import (
 //
 // Rules outside the trie may also have a needle: literal text of one of their
 // globs, which the path must contain. It is checked before the automaton
-// runs, so that thousands of star-heavy rules cost a substring search each
-// instead of a walk over every segment of a long path.
+// runs, so that a rule costs a substring search instead of a walk over every
+// segment of a long path.
+//
+// A list longer than longList would still cost a search per rule and path:
+// its rules that have a needle leave it for the needle set, which finds the
+// needles a path contains in one pass, so that a file of thousands of
+// star-heavy rules costs each path only the rules whose text it has. Real
+// files have no such list, and keep the plain lists.
 type index struct {
 	trie      trieNode
 	bySegment map[string][]int32
 	byExt     map[string][]int32
 	byRootExt map[string][]int32
 	general   []int32
-	needles   []string // by rule; "" when the rule has none or is in the trie
+	needles   []string   // by rule; "" when the rule has none or is in the trie
+	byNeedle  *needleSet // rules of long lists, by needle; nil when none
+	// earlier maps a rule to the earlier rules with the same pattern, in
+	// file order. Only the last of them is filed: the others match exactly
+	// where it does and always lose to it, so Match never needs them, and
+	// Cover and MatchAll count them without matching again.
+	earlier map[int32][]int32
 	// Most path segments are no key at all: these filters say so for the
 	// price of two bit tests instead of a map lookup.
 	segFilter, extFilter, rootExtFilter keyFilter
@@ -131,14 +145,28 @@ type candidate struct {
 	from int32
 }
 
-func buildIndex(rules []Rule) index {
+// buildIndex files the rules; lists longer than long give their needled
+// rules to the needle set (longList, except in tests that put every rule
+// they can there).
+func buildIndex(rules []Rule, long int) index {
 	ix := index{
 		bySegment: map[string][]int32{}, byExt: map[string][]int32{}, byRootExt: map[string][]int32{},
 		needles: make([]string, len(rules)),
 	}
+	last := make(map[string]int32, len(rules))
+	for i := range rules {
+		last[rules[i].Pattern] = int32(i)
+	}
 	for i := range rules {
 		p := &rules[i].pat
 		id := int32(i)
+		if l := last[rules[i].Pattern]; l != id {
+			if ix.earlier == nil {
+				ix.earlier = map[int32][]int32{}
+			}
+			ix.earlier[l] = append(ix.earlier[l], id)
+			continue
+		}
 		if p.literalPrefix() == 0 {
 			ix.needles[i] = p.needle()
 			if ext, ok := p.requiredExt(); ok && ix.needles[i] == "."+ext {
@@ -183,7 +211,62 @@ func buildIndex(rules []Rule) index {
 		}
 		ix.general = append(ix.general, id)
 	}
+	ix.shortenLists(rules, long)
 	return ix
+}
+
+// longList is the most rules with a needle that a list may hold: past it,
+// they go to the needle set. With it, what those rules cost a path is
+// bounded by its segments, whatever the size of the file: a few lists per
+// segment, and no more than longList needled rules in each.
+const longList = 32
+
+// shortenLists moves the rules that have a needle out of every list that
+// has more than long of them, into the needle set. A list with fewer keeps
+// them: trying a few costs less than a pass of the needle set over the path.
+func (ix *index) shortenLists(rules []Rule, long int) {
+	var b needleBuilder
+	shorten := func(list []int32) []int32 {
+		if len(list) <= long {
+			return list
+		}
+		needled := 0
+		for _, r := range list {
+			if rules[r].pat.needle() != "" {
+				needled++
+			}
+		}
+		if needled <= long {
+			return list
+		}
+		kept := list[:0]
+		for _, r := range list {
+			if n := rules[r].pat.needle(); n != "" {
+				b.add(n, r)
+			} else {
+				kept = append(kept, r)
+			}
+		}
+		return slices.Clip(kept)
+	}
+	var walk func(n *trieNode)
+	walk = func(n *trieNode) {
+		n.rules = shorten(n.rules)
+		for c, list := range n.byFirst {
+			n.byFirst[c] = shorten(list)
+		}
+		for _, child := range n.children {
+			walk(child)
+		}
+	}
+	walk(&ix.trie)
+	for _, m := range []map[string][]int32{ix.bySegment, ix.byExt, ix.byRootExt} {
+		for k, list := range m {
+			m[k] = shorten(list)
+		}
+	}
+	ix.general = shorten(ix.general)
+	ix.byNeedle = b.build()
 }
 
 // requiredSegment returns the longest literal segment of the pattern: any
@@ -240,8 +323,9 @@ func (p *pattern) needle() string {
 	return best
 }
 
-// candidates appends the rules that could match path, whose segments are t.
-func (ix *index) candidates(path string, t []string, out []candidate) []candidate {
+// candidates appends the rules that could match path, whose segments are t,
+// and counts the rules it looks at in m.
+func (ix *index) candidates(path string, t []string, out []candidate, m *meter) []candidate {
 	ix.trie.walk(t, func(list []int32, from int) {
 		for _, r := range list {
 			out = append(out, candidate{r, int32(from)})
@@ -249,7 +333,7 @@ func (ix *index) candidates(path string, t []string, out []candidate) []candidat
 	})
 	if len(t) > 0 && len(ix.byRootExt) > 0 {
 		if e, ok := extOf(t[0]); ok {
-			out = ix.appendNeedled(out, path, ix.byRootExt[e])
+			out = ix.appendNeedled(out, path, m, ix.byRootExt[e])
 		}
 	}
 	// A path that repeats a segment or an extension (a/a/a/…, x.go/y.go)
@@ -258,20 +342,30 @@ func (ix *index) candidates(path string, t []string, out []candidate) []candidat
 	var segSeen, extSeen keySet
 	for _, seg := range t {
 		if rules := ix.bySegment[seg]; len(rules) > 0 && segSeen.add(seg) {
-			out = ix.appendNeedled(out, path, rules)
+			out = ix.appendNeedled(out, path, m, rules)
 		}
 		if dot := strings.LastIndexByte(seg, '.'); dot >= 0 && len(ix.byExt) > 0 {
 			ext := seg[dot+1:]
 			if rules := ix.byExt[ext]; len(rules) > 0 && extSeen.add(ext) {
-				out = ix.appendNeedled(out, path, rules)
+				out = ix.appendNeedled(out, path, m, rules)
 			}
 		}
 	}
-	return ix.appendNeedled(out, path, ix.general)
+	out = ix.appendNeedled(out, path, m, ix.general)
+	if ix.byNeedle != nil {
+		ix.byNeedle.find(path, func(id int32) {
+			for _, r := range ix.byNeedle.rules(id) {
+				out = append(out, candidate{r, 0})
+			}
+		})
+	}
+	return out
 }
 
 // appendNeedled appends the rules whose needle, if any, the path contains.
-func (ix *index) appendNeedled(out []candidate, path string, rules []int32) []candidate {
+// Each rule looked at is a step: a list holds at most longList of them.
+func (ix *index) appendNeedled(out []candidate, path string, m *meter, rules []int32) []candidate {
+	m.steps += int64(len(rules))
 	for _, r := range rules {
 		if n := ix.needles[r]; n == "" || strings.Contains(path, n) {
 			out = append(out, candidate{r, 0})
@@ -380,6 +474,9 @@ func (ix *index) decide(rules []Rule, path string, t []string) int {
 		}
 	}
 	s.try(ix.general, 0, ix.needles)
+	if ix.byNeedle != nil {
+		ix.byNeedle.find(path, func(id int32) { s.try(ix.byNeedle.rules(id), 0, nil) })
+	}
 	return s.best
 }
 
@@ -389,6 +486,7 @@ type search struct {
 	path  string
 	t     []string
 	best  int
+	meter meter
 }
 
 // worth reports whether a list (in file order) holds a rule after the best
@@ -411,7 +509,7 @@ func (s *search) try(list []int32, from int, needles []string) {
 				continue
 			}
 		}
-		if s.rules[r].pat.match(s.t, from) {
+		if s.rules[r].pat.match(s.t, from, &s.meter) {
 			s.best = r
 			return
 		}
@@ -431,12 +529,22 @@ func (rs *Ruleset) Owners(path string) []Owner {
 func (rs *Ruleset) MatchAll(path string) []*Rule {
 	var segBuf [32]string
 	t := splitPath(path, segBuf[:0])
-	cands := sortCandidates(rs.index.candidates(path, t, nil))
-	var out []*Rule
-	for i := len(cands) - 1; i >= 0; i-- {
-		if r := &rs.Rules[cands[i].rule]; r.pat.match(t, int(cands[i].from)) {
-			out = append(out, r)
+	var m meter
+	cands := sortCandidates(rs.index.candidates(path, t, nil, &m))
+	var matched []int32
+	for _, c := range cands {
+		if rs.Rules[c.rule].pat.match(t, int(c.from), &m) {
+			matched = append(matched, c.rule)
+			matched = append(matched, rs.index.earlier[c.rule]...)
 		}
+	}
+	if len(matched) == 0 {
+		return nil
+	}
+	slices.Sort(matched)
+	out := make([]*Rule, len(matched))
+	for i, r := range matched {
+		out[i] = &rs.Rules[r]
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package codeowners
 
 import (
+	"math/bits"
 	"strings"
 	"unicode/utf8"
 )
@@ -205,10 +206,21 @@ func compileSegment(raw string) segment {
 	return segment{kind: segGlob, glob: &g}
 }
 
+// A meter counts the steps of matching: one per state of the segment
+// automaton per path segment, one per byte of a segment a glob reads, and
+// one per character a "?" chunk compares. A match costs at most a few steps per pair of a pattern
+// byte and a path byte; the meter lets Cover bound the sum over a tree. It
+// counts in few places, to keep Match as fast as it was.
+type meter struct{ steps int64 }
+
+// activeSteps is what an active state of the segment automaton costs, in
+// steps, over the bit test of every state.
+const activeSteps = 4
+
 // match reports whether the pattern matches the path whose segments are t,
 // starting from pattern segment from (segments before it are known to match
 // t[:from] literally).
-func (p *pattern) match(t []string, from int) bool {
+func (p *pattern) match(t []string, from int, m *meter) bool {
 	if p.rootMatch {
 		// The root directory matches, and every path is inside it.
 		return len(t) > 0
@@ -221,7 +233,7 @@ func (p *pattern) match(t []string, from int) bool {
 	}
 	if p.floating && from == 0 {
 		for k, seg := range t {
-			if segs[1].matches(seg) && p.accepts(k+1, len(t)) {
+			if segs[1].matches(seg, m) && p.accepts(k+1, len(t)) {
 				return true
 			}
 		}
@@ -229,21 +241,21 @@ func (p *pattern) match(t []string, from int) bool {
 	}
 	// A first segment that is not "**" must match the next path segment:
 	// checking it here rejects most candidates without the automaton.
-	if segs[0].kind != segDeep && (from >= len(t) || !segs[0].matches(t[from])) {
+	if segs[0].kind != segDeep && (from >= len(t) || !segs[0].matches(t[from], m)) {
 		return false
 	}
 	if n <= 63 {
-		return p.matchSmall(segs, t, from)
+		return p.matchSmall(segs, t, from, m)
 	}
-	return p.matchLarge(segs, t, from)
+	return p.matchLarge(segs, t, from, m)
 }
 
 // matches reports whether a literal or glob segment matches one path segment.
-func (s *segment) matches(seg string) bool {
+func (s *segment) matches(seg string, m *meter) bool {
 	if s.kind == segLiteral {
 		return s.lit == seg
 	}
-	return s.glob.match(seg)
+	return s.glob.match(seg, m)
 }
 
 // accepts applies the directory rules to a match of the pattern against the
@@ -257,7 +269,7 @@ func (p *pattern) accepts(k, n int) bool {
 
 // matchSmall runs the segment automaton with a one-word state set: bit i means
 // "segs[:i] matched the path segments read so far".
-func (p *pattern) matchSmall(segs []segment, t []string, from int) bool {
+func (p *pattern) matchSmall(segs []segment, t []string, from int, m *meter) bool {
 	n := len(segs)
 	var deep uint64
 	if len(p.segs) <= 64 {
@@ -289,6 +301,8 @@ func (p *pattern) matchSmall(segs []segment, t []string, from int) bool {
 			return false
 		}
 		seg := t[k]
+		// A state costs a bit test; an active one a comparison too.
+		m.steps += int64(n) + activeSteps*int64(bits.OnesCount64(set))
 		var next uint64
 		for i := 0; i < n; i++ {
 			if set&(1<<i) == 0 {
@@ -302,7 +316,7 @@ func (p *pattern) matchSmall(segs []segment, t []string, from int) bool {
 					next |= 1 << (i + 1)
 				}
 			case segGlob:
-				if s.glob.match(seg) {
+				if s.glob.match(seg, m) {
 					next |= 1 << (i + 1)
 				}
 			}
@@ -315,7 +329,7 @@ func (p *pattern) matchSmall(segs []segment, t []string, from int) bool {
 }
 
 // matchLarge is matchSmall for patterns of 63 segments or more.
-func (p *pattern) matchLarge(segs []segment, t []string, from int) bool {
+func (p *pattern) matchLarge(segs []segment, t []string, from int, m *meter) bool {
 	n := len(segs)
 	set := make([]bool, n+1)
 	next := make([]bool, n+1)
@@ -336,11 +350,13 @@ func (p *pattern) matchLarge(segs []segment, t []string, from int) bool {
 			return false
 		}
 		clear(next)
+		m.steps += int64(n)
 		any := false
 		for i := 0; i < n; i++ {
 			if !set[i] {
 				continue
 			}
+			m.steps += activeSteps
 			ok := false
 			switch s := &segs[i]; s.kind {
 			case segDeep:
@@ -350,7 +366,7 @@ func (p *pattern) matchLarge(segs []segment, t []string, from int) bool {
 			case segLiteral:
 				ok = s.lit == t[k]
 			case segGlob:
-				ok = s.glob.match(t[k])
+				ok = s.glob.match(t[k], m)
 			}
 			if ok {
 				next[i+1] = true
@@ -480,7 +496,11 @@ func (g *glob) suffix() string {
 	return last.lit
 }
 
-func (g *glob) match(s string) bool {
+func (g *glob) match(s string, m *meter) bool {
+	// Literal chunks are matched left to right, each from where the last
+	// ended, so they read each byte of s a bounded number of times; "?"
+	// chunks count their own comparisons.
+	m.steps += 1 + int64(len(s))
 	if len(g.chunks) == 0 {
 		return s != "" || !g.leadStar
 	}
@@ -491,18 +511,18 @@ func (g *glob) match(s string) bool {
 		last := idx == len(g.chunks)-1 && !g.trailStar
 		switch {
 		case first && last:
-			end, ok := c.matchAt(s, 0)
+			end, ok := c.matchAt(s, 0, m)
 			return ok && end == len(s)
 		case first:
-			end, ok := c.matchAt(s, 0)
+			end, ok := c.matchAt(s, 0, m)
 			if !ok {
 				return false
 			}
 			pos = end
 		case last:
-			return c.matchSuffix(s, pos)
+			return c.matchSuffix(s, pos, m)
 		default:
-			end, ok := c.find(s, pos)
+			end, ok := c.find(s, pos, m)
 			if !ok {
 				return false
 			}
@@ -513,7 +533,7 @@ func (g *glob) match(s string) bool {
 }
 
 // matchAt matches the chunk at byte offset i of s and returns where it ends.
-func (c *chunk) matchAt(s string, i int) (int, bool) {
+func (c *chunk) matchAt(s string, i int, m *meter) (int, bool) {
 	if c.atoms == nil {
 		if strings.HasPrefix(s[i:], c.lit) {
 			return i + len(c.lit), true
@@ -521,6 +541,7 @@ func (c *chunk) matchAt(s string, i int) (int, bool) {
 		return 0, false
 	}
 	for _, a := range c.atoms {
+		m.steps++
 		if i >= len(s) {
 			return 0, false
 		}
@@ -536,7 +557,7 @@ func (c *chunk) matchAt(s string, i int) (int, bool) {
 }
 
 // find returns the end of the leftmost match of the chunk at or after i.
-func (c *chunk) find(s string, i int) (int, bool) {
+func (c *chunk) find(s string, i int, m *meter) (int, bool) {
 	if c.atoms == nil {
 		j := strings.Index(s[i:], c.lit)
 		if j < 0 {
@@ -545,7 +566,7 @@ func (c *chunk) find(s string, i int) (int, bool) {
 		return i + j + len(c.lit), true
 	}
 	for ; i < len(s); i += runeLen(s[i:]) {
-		if end, ok := c.matchAt(s, i); ok {
+		if end, ok := c.matchAt(s, i, m); ok {
 			return end, true
 		}
 	}
@@ -554,7 +575,7 @@ func (c *chunk) find(s string, i int) (int, bool) {
 
 // matchSuffix reports whether the chunk matches the end of s, starting at or
 // after byte offset min.
-func (c *chunk) matchSuffix(s string, min int) bool {
+func (c *chunk) matchSuffix(s string, min int, m *meter) bool {
 	if c.atoms == nil {
 		return len(s)-len(c.lit) >= min && strings.HasSuffix(s, c.lit)
 	}
@@ -570,7 +591,7 @@ func (c *chunk) matchSuffix(s string, min int) bool {
 	if start < min {
 		return false
 	}
-	end, ok := c.matchAt(s, start)
+	end, ok := c.matchAt(s, start, m)
 	return ok && end == len(s)
 }
 

@@ -108,6 +108,7 @@ type App struct {
 	appETags  *etagCache
 
 	mu            sync.Mutex
+	identity      Identity // known once Identity has asked GitHub
 	installations map[int64]*installation
 	// loaded are conditional-request caches read by LoadETags for
 	// installations not used yet.

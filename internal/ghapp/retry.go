@@ -60,10 +60,14 @@ func (p *retryPolicy) secondaryDelay(attempt int) time.Duration {
 // retryTransport retries safe reads (GET, HEAD), applies one installation's
 // rate limits to all of its requests and paces its writes.
 //
-// Writes are never retried: a POST whose response was lost may still have
-// landed, and repeating it would duplicate a comment or an issue. Callers
-// re-read before writing again (see Upsert). The one exception is a write
-// whose installation token could not be obtained: it was never sent.
+// Writes are not retried after a lost or failed answer: a POST whose
+// response was lost, or answered 5xx by a proxy, may still have landed, and
+// repeating it would duplicate a comment or an issue. Callers re-read before
+// writing again (see Upsert). Two kinds of write are sent again, because
+// GitHub's answer says they never took effect: one whose installation token
+// could not be obtained (it was never sent), and one GitHub refused for a
+// rate limit (403 or 429 naming the limit), which is sent again once the
+// limit allows, so a throttled comment is finished rather than dropped.
 type retryTransport struct {
 	next           http.RoundTripper
 	policy         *retryPolicy
@@ -126,7 +130,9 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 		t.limits.observe(resource, resp)
 		reason, wait := t.judge(resp, attempt)
-		if reason == "" || !safe || attempt >= p.maxRetries || wait > p.maxWait {
+		refused := reason == reasonSecondary || reason == reasonPrimary
+		resend := safe || (refused && (req.Body == nil || req.Body == http.NoBody || again != nil))
+		if reason == "" || !resend || attempt >= p.maxRetries || wait > p.maxWait {
 			if _, ok := exhaustedUntil(resp); ok {
 				resp.Header.Set(fromCacheHeader, "1")
 			}
@@ -205,7 +211,11 @@ func (t *retryTransport) logRetry(method, rel, reason string, status int, err er
 	if err != nil {
 		ev = ev.Err(err)
 	}
-	ev.Msg("retrying GitHub read")
+	if method == http.MethodGet || method == http.MethodHead {
+		ev.Msg("retrying GitHub read")
+	} else {
+		ev.Msg("sending again a GitHub write refused for a rate limit")
+	}
 }
 
 // requestBodies returns the body for the first attempt and, when the request

@@ -264,3 +264,47 @@ func TestWriteRetriedWhenTokenRefreshFailed(t *testing.T) {
 		t.Fatalf("POSTs received (-want +got)\n%s", d)
 	}
 }
+
+// A write GitHub refused for a rate limit never took effect: it is sent
+// again once the limit allows, with the same body, instead of failing the
+// job that wrote it.
+func TestWriteRefusedForARateLimitIsSentAgain(t *testing.T) {
+	for name, first := range map[string]func(w http.ResponseWriter){
+		"secondary, Retry-After": func(w http.ResponseWriter) {
+			w.Header().Set("Retry-After", "5")
+			w.WriteHeader(http.StatusForbidden)
+			writeJSON(w, map[string]any{"message": "You have exceeded a secondary rate limit."})
+		},
+		"429, Retry-After": func(w http.ResponseWriter) {
+			w.Header().Set("Retry-After", "5")
+			w.WriteHeader(http.StatusTooManyRequests)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newFakeGitHub(t, "")
+			var bodies []string
+			var n atomic.Int32
+			f.setHandler(func(w http.ResponseWriter, r *http.Request, inst int64) {
+				b, _ := io.ReadAll(r.Body)
+				bodies = append(bodies, string(b))
+				if n.Add(1) == 1 {
+					first(w)
+					return
+				}
+				ok(w)
+			})
+			clock := newFakeTime()
+			c, _ := newTestApp(t, f, clock, nil, nil).Client(1)
+			_, _, err := c.Issues.CreateComment(context.Background(), "o", "r", 1, &github.IssueComment{Body: github.String("the report")})
+			if err != nil {
+				t.Fatalf("a throttled comment failed: %v", err)
+			}
+			if len(bodies) != 2 || bodies[0] != bodies[1] || !strings.Contains(bodies[1], "the report") {
+				t.Fatalf("bodies sent %q, want the same one twice", bodies)
+			}
+			if d := cmp.Diff([]time.Duration{5 * time.Second}, clock.Sleeps()); d != "" {
+				t.Fatalf("sleeps (-want +got)\n%s", d)
+			}
+		})
+	}
+}

@@ -20,6 +20,14 @@ import (
 // A sentinel rather than "" because empty files are legitimate.
 const Deleted = "\x00ghtest:deleted\x00"
 
+// symlinkPrefix starts the content of a path that Commit writes as a
+// symbolic link.
+const symlinkPrefix = "\x00ghtest:symlink\x00"
+
+// Symlink, as the content of a path in Commit's files, makes the path a
+// symbolic link to target: git's blob of mode 120000 that holds the target.
+func Symlink(target string) string { return symlinkPrefix + target }
+
 // defaultWhen is the commit time when a test passes the zero time, so SHAs
 // are reproducible across runs.
 var defaultWhen = time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -247,7 +255,8 @@ func (f *FixtureRepo) revParse(rev string) (string, error) {
 // Commit writes files onto branch's tip and returns the new commit's SHA.
 // A branch that does not exist yet starts from HEAD's branch (or as a root
 // commit in an empty repository). A path whose content is Deleted is
-// removed. The zero when means a fixed date.
+// removed, and one whose content is Symlink(target) becomes a symbolic
+// link. The zero when means a fixed date.
 func (f *FixtureRepo) Commit(branch string, files map[string]string, message string, when time.Time) string {
 	f.t.Helper()
 	f.mu.Lock()
@@ -278,11 +287,15 @@ func (f *FixtureRepo) commit(branch string, files map[string]string, message str
 			fmt.Fprintf(&info, "0 %s\t%s\n", strings.Repeat("0", 40), path)
 			continue
 		}
+		mode := "100644"
+		if target, ok := strings.CutPrefix(content, symlinkPrefix); ok {
+			mode, content = "120000", target
+		}
 		out, err := f.gitStdin([]byte(content), nil, "hash-object", "-w", "--stdin")
 		if err != nil {
 			return "", err
 		}
-		fmt.Fprintf(&info, "100644 %s\t%s\n", strings.TrimSpace(string(out)), path)
+		fmt.Fprintf(&info, "%s %s\t%s\n", mode, strings.TrimSpace(string(out)), path)
 	}
 	if _, err := f.gitStdin(info.Bytes(), env, "update-index", "--index-info"); err != nil {
 		return "", err

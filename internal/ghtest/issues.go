@@ -132,7 +132,23 @@ func (gh *GitHub) AddComment(owner, repo string, number int, user, body string) 
 	return c.id
 }
 
-// issueJSON renders an issue. Callers hold gh.mu.
+// OpenIssue opens an issue written by user, as a person does from the
+// repository's page, and returns its number.
+func (gh *GitHub) OpenIssue(owner, repo, user, title, body string, labels ...string) int {
+	gh.mu.Lock()
+	defer gh.mu.Unlock()
+	st := gh.mustRepo(owner, repo)
+	n := 1
+	if keys := sortedKeys(st.issues); len(keys) > 0 {
+		n = keys[len(keys)-1] + 1
+	}
+	now := gh.now()
+	iss := &issueState{number: n, user: user, state: "open", created: now}
+	gh.applyIssueWrite(iss, issueWrite{Title: &title, Body: &body, Labels: &labels})
+	st.issues[n] = iss
+	return n
+}
+
 // CloseIssue closes an issue as a person does from its page, with nothing
 // else changed.
 func (gh *GitHub) CloseIssue(owner, repo string, number int) {
@@ -146,6 +162,7 @@ func (gh *GitHub) CloseIssue(owner, repo string, number int) {
 	gh.applyIssueWrite(iss, issueWrite{State: &state})
 }
 
+// issueJSON renders an issue. Callers hold gh.mu.
 func (gh *GitHub) issueJSON(st *repoState, iss *issueState) *github.Issue {
 	out := &github.Issue{
 		ID:        github.Int64(st.id*100000 + int64(iss.number)),
@@ -219,7 +236,7 @@ type issueWrite struct {
 
 func (gh *GitHub) createIssue(w http.ResponseWriter, r *http.Request) {
 	var req issueWrite
-	if !decode(w, r, &req) {
+	if !decode(w, r, &req) || tooLong(w, "Issue", "body", req.Body, maxBody) {
 		return
 	}
 	gh.mu.Lock()
@@ -311,7 +328,7 @@ func (gh *GitHub) getIssue(w http.ResponseWriter, r *http.Request) {
 
 func (gh *GitHub) updateIssue(w http.ResponseWriter, r *http.Request) {
 	var req issueWrite
-	if !decode(w, r, &req) {
+	if !decode(w, r, &req) || tooLong(w, "Issue", "body", req.Body, maxBody) {
 		return
 	}
 	gh.mu.Lock()
@@ -478,7 +495,7 @@ func (gh *GitHub) createComment(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Body string `json:"body"`
 	}
-	if !decode(w, r, &req) {
+	if !decode(w, r, &req) || tooLong(w, "IssueComment", "body", &req.Body, maxBody) {
 		return
 	}
 	gh.mu.Lock()
@@ -497,7 +514,7 @@ func (gh *GitHub) updateComment(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Body string `json:"body"`
 	}
-	if !decode(w, r, &req) {
+	if !decode(w, r, &req) || tooLong(w, "IssueComment", "body", &req.Body, maxBody) {
 		return
 	}
 	id, ok := pathInt(w, r, "comment_id")

@@ -71,6 +71,14 @@ func sharedPath(rel string) (string, error) {
 var allowListed = map[string]string{
 	"GET /app":                               "apps/get-authenticated",
 	"GET /repos/{owner}/{repo}/installation": "apps/get-repo-installation",
+	// The leases across replicas (ghapp.Lease): the App's reaction on a
+	// pull request, a label of the repository.
+	"POST /repos/{owner}/{repo}/labels":                                          "issues/create-label",
+	"GET /repos/{owner}/{repo}/labels/{name}":                                    "issues/get-label",
+	"DELETE /repos/{owner}/{repo}/labels/{name}":                                 "issues/delete-label",
+	"GET /repos/{owner}/{repo}/issues/{issue_number}/reactions":                  "reactions/list-for-issue",
+	"POST /repos/{owner}/{repo}/issues/{issue_number}/reactions":                 "reactions/create-for-issue",
+	"DELETE /repos/{owner}/{repo}/issues/{issue_number}/reactions/{reaction_id}": "reactions/delete-for-issue",
 }
 
 // validator checks requests against the shared description, with a router

@@ -30,6 +30,8 @@ type repoState struct {
 	issues        map[int]*issueState
 	pulls         map[int]*pullState
 	comments      []*commentState
+	reactions     map[int][]*reactionState // by issue or pull request number
+	labels        map[string]*labelState   // by lower-case name
 	checkRuns     []*checkRunState
 	files         map[string]map[string]string // ref → path → content
 	collaborators map[string]string            // lower-case login → permission
@@ -68,6 +70,8 @@ func (gh *GitHub) AddRepo(installationID int64, owner, name string, opts RepoOpt
 		id: gh.id(), owner: owner, name: name, installation: installationID, opts: opts,
 		created:       gh.now(),
 		issues:        map[int]*issueState{},
+		reactions:     map[int][]*reactionState{},
+		labels:        map[string]*labelState{},
 		pulls:         map[int]*pullState{},
 		files:         map[string]map[string]string{},
 		collaborators: map[string]string{},
@@ -147,8 +151,11 @@ func (gh *GitHub) ensureUser(login string) *userState {
 func (gh *GitHub) userJSON(login string) *github.User {
 	u := gh.ensureUser(login)
 	typ := "User"
-	if u.org || gh.orgMembers[strings.ToLower(login)] != nil {
+	switch {
+	case u.org || gh.orgMembers[strings.ToLower(login)] != nil:
 		typ = "Organization"
+	case strings.HasSuffix(login, "[bot]"):
+		typ = "Bot" // an App's bot user, as GitHub shows it
 	}
 	return &github.User{
 		Login:   github.String(u.login),

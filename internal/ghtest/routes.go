@@ -38,6 +38,12 @@ func (gh *GitHub) routes() {
 	m.HandleFunc("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", gh.updateComment)
 	m.HandleFunc("POST /repos/{owner}/{repo}/issues/{issue_number}/labels", gh.addLabels)
 	m.HandleFunc("POST /repos/{owner}/{repo}/issues/{issue_number}/assignees", gh.addAssignees)
+	m.HandleFunc("POST /repos/{owner}/{repo}/labels", gh.createLabel)
+	m.HandleFunc("GET /repos/{owner}/{repo}/labels/{name}", gh.getLabel)
+	m.HandleFunc("DELETE /repos/{owner}/{repo}/labels/{name}", gh.deleteLabel)
+	m.HandleFunc("GET /repos/{owner}/{repo}/issues/{issue_number}/reactions", gh.listReactions)
+	m.HandleFunc("POST /repos/{owner}/{repo}/issues/{issue_number}/reactions", gh.createReaction)
+	m.HandleFunc("DELETE /repos/{owner}/{repo}/issues/{issue_number}/reactions/{reaction_id}", gh.deleteReaction)
 	m.HandleFunc("GET /search/issues", gh.searchIssues)
 
 	m.HandleFunc("POST /repos/{owner}/{repo}/check-runs", gh.createCheckRun)

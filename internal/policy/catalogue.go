@@ -81,6 +81,7 @@ const (
 	CodeownersNoMatch      = "codeowners.no_match"
 	CodeownersShadowed     = "codeowners.shadowed"
 	CodeownersDuplicate    = "codeowners.duplicate"
+	CodeownersTooExpensive = "codeowners.too_expensive"
 	CodeownersUnowned      = "codeowners.unowned"
 	CodeownersDrift        = "codeowners.drift"
 	OwnersMissingRoot      = "owners.missing_root"
@@ -100,6 +101,7 @@ const (
 	TransferUnapproved     = "transfer.unapproved"
 	ReviewStalePR          = "review.stale_pr"
 	ConfigInvalid          = "config.invalid"
+	LinkOutsideRepository  = "link.outside_repository"
 )
 
 // catalogue is the rule catalogue, in the order people read it.
@@ -113,6 +115,9 @@ var catalogue = [...]Rule{
 	{CodeownersNoMatch, Warning, "a pattern matches no file", "fix the pattern or delete the line", Mechanisms, false},
 	{CodeownersShadowed, Warning, "a line never decides ownership: later lines win everywhere it matches", "delete the line, or move it below the lines that override it", Mechanisms, false},
 	{CodeownersDuplicate, Warning, "the same pattern appears twice", "merge the two lines into one", Mechanisms, false},
+	// An error, so that a pull request cannot make CODEOWNERS too expensive
+	// to evaluate and so slip an ownership move past its approvals.
+	{CodeownersTooExpensive, Error, "CODEOWNERS is too expensive to evaluate within ownerbot's work budget", "write patterns that name a directory, a file name or an extension instead of many `*` between letters", ResourceOwners, false},
 	{CodeownersUnowned, Warning, "files that no CODEOWNERS line owns", "add a line that gives these files an owner, or a default `*` line", ResourceOwners, false},
 	{CodeownersDrift, Error, "CODEOWNERS differs from what OWNERS.yaml generates", "run `ownerbot codeowners generate` and commit the result", Mechanisms, false},
 	{OwnersMissingRoot, Error, "no OWNERS.yaml at the repository root", "add OWNERS.yaml at the root naming the accountable owner", ResourceOwners, false},
@@ -134,6 +139,10 @@ var catalogue = [...]Rule{
 	// Not in DESIGN §3: the bot's own configuration is input people write
 	// too, and its mistakes deserve a finding like any other.
 	{ConfigInvalid, Error, "the bot configuration (.github/ownerbot.yaml, or an organization's ownerbot.yaml) does not parse or validate, or changes a setting the organization locked", "fix the file as the message says; a locked setting is changed in the organization's .github repository", Mechanisms, false},
+	// Not in DESIGN §3 either (§11: a path that leaves the repository is
+	// never read, and is a finding): ownerbot does not follow such a link,
+	// so whatever the file should say is not evaluated.
+	{LinkOutsideRepository, Error, "a symbolic link leads outside the repository (or loops), so ownerbot does not follow it", "replace the link with the file itself, committed in the repository, or delete it", Mechanisms, false},
 }
 
 // Rules returns the catalogue, in the order people read it.

@@ -7,7 +7,7 @@ import (
 	"github.com/ownerbot/ownerbot/internal/codeowners"
 )
 
-func checkCodeowners(tree Tree, cache *ParseCache, res *Result) error {
+func checkCodeowners(tree Tree, cache *ParseCache, budget int64, res *Result) error {
 	found, err := codeowners.Locate(tree)
 	if err != nil {
 		return fmt.Errorf("look for CODEOWNERS: %w", err)
@@ -44,8 +44,18 @@ func checkCodeowners(tree Tree, cache *ParseCache, res *Result) error {
 		res.Findings = append(res.Findings, finding(rule, path, p.Line, p.Column, p.Kind+": "+p.Message, p.Suggestion))
 	}
 
-	cov := rs.Cover(tree.Paths())
+	if budget <= 0 {
+		budget = codeowners.MaxCoverWork
+	}
+	cov := rs.CoverWithin(tree.Paths(), budget)
 	res.Coverage = cov
+	if cov.TooExpensive {
+		// Matching stopped at its work budget: nothing is known about any
+		// file, so what depends on matching (coverage, unowned files,
+		// patterns that match nothing, shadowed lines) is not reported.
+		res.Findings = append(res.Findings, finding(CodeownersTooExpensive, path, 0, 0,
+			fmt.Sprintf("CODEOWNERS too expensive to evaluate: %d rules × %d paths; coverage, unowned files, patterns that match nothing and shadowed lines are not reported", len(rs.Rules), cov.Files), ""))
+	}
 	dups := rs.Duplicates()
 	for i := range rs.Rules {
 		r := &rs.Rules[i]
@@ -56,6 +66,7 @@ func checkCodeowners(tree Tree, cache *ParseCache, res *Result) error {
 			res.Findings = append(res.Findings, finding(CodeownersDuplicate, path, r.Line, r.Column,
 				fmt.Sprintf("pattern %s appears again on line %d, which wins wherever both match, so this line decides nothing", pattern, rs.Rules[j].Line),
 				fmt.Sprintf("merge the owners into line %d and delete this line", rs.Rules[j].Line)))
+		case cov.TooExpensive:
 		case rc.Matched == 0:
 			res.Findings = append(res.Findings, finding(CodeownersNoMatch, path, r.Line, r.Column,
 				fmt.Sprintf("pattern %s matches no file in the repository", pattern), ""))

@@ -78,6 +78,10 @@ type Options struct {
 	History func(paths []string) (map[string]time.Time, error)
 	// Parsed, when set, keeps parsed CODEOWNERS files between evaluations.
 	Parsed *ParseCache
+	// MatchBudget bounds the work of matching every file against
+	// CODEOWNERS (codeowners.MaxCoverWork when zero); past it the file is
+	// codeowners.too_expensive.
+	MatchBudget int64
 }
 
 // A Result is the evaluation of one tree.
@@ -112,15 +116,18 @@ func (r *Result) Count(atLeast Severity) int {
 
 // Evaluate checks a tree against the rule catalogue. Rules that need GitHub
 // are listed in Skipped. It fails only when the tree cannot be read; every
-// problem with the files themselves is a finding.
+// problem with the files themselves is a finding. A listed file that turns
+// out not to exist when read (a link the tree refuses to follow, or one that
+// points at nothing) is taken as absent.
 func Evaluate(tree Tree, opts Options) (*Result, error) {
 	res := &Result{}
 	if err := loadConfig(tree, opts, res); err != nil {
 		return nil, err
 	}
+	orig := tree
 	tree = ignoring(tree, res.Config.Ignore)
 	res.Paths = tree.Paths()
-	if err := checkCodeowners(tree, opts.Parsed, res); err != nil {
+	if err := checkCodeowners(tree, opts.Parsed, opts.MatchBudget, res); err != nil {
 		return nil, err
 	}
 	if err := checkUnits(tree, opts.Now, res); err != nil {
@@ -137,13 +144,15 @@ func Evaluate(tree Tree, opts Options) (*Result, error) {
 			return nil, fmt.Errorf("read history: %w", err)
 		}
 	}
-	if err := checkRunbooks(tree, opts.Now, lastChanged, res); err != nil {
+	if err := checkRunbooks(withoutLinks(tree, orig), opts.Now, lastChanged, res); err != nil {
 		return nil, err
 	}
 	// Exceptions come last: they waive what the other checks found.
 	if err := checkExceptions(tree, opts.Now, lastChanged, res); err != nil {
 		return nil, err
 	}
+	// Links last: every read above may have met one.
+	checkLinks(orig, opts.Now, res)
 	for _, r := range catalogue {
 		if r.NeedsGitHub && res.Config.Severities[r.ID] != config.Off {
 			res.Skipped = append(res.Skipped, Skip{r.ID, "needs GitHub"})

@@ -1,7 +1,9 @@
 package policy
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"path"
 	"strings"
 	"time"
@@ -23,6 +25,9 @@ func checkExceptions(tree Tree, now time.Time, since map[string]time.Time, res *
 			continue
 		}
 		data, err := readBounded(tree, p, exception.MaxSize)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // a link that leads nowhere ownerbot follows: absent
+		}
 		if err != nil {
 			return fmt.Errorf("read %s: %w", p, err)
 		}

@@ -1,7 +1,9 @@
 package policy
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"path"
 	"slices"
 	"strings"
@@ -48,6 +50,9 @@ func findRunbooks(tree Tree, res *Result) error {
 				continue
 			}
 			data, err := readBounded(tree, p, runbook.MaxSize)
+			if errors.Is(err, fs.ErrNotExist) {
+				continue // a link that leads nowhere ownerbot follows: absent
+			}
 			if err != nil {
 				return fmt.Errorf("read %s: %w", p, err)
 			}

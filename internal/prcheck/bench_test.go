@@ -120,7 +120,7 @@ func newLargeFixture(b *testing.B, ds *datasettest.Dataset) *largeFixture {
 	f := &largeFixture{
 		gh: gh, owner: owner, repo: repo, pr: pr, api: api, app: app, clones: clones, files: len(files),
 		checker: prcheck.New(prcheck.Config{Client: app.Client, Token: app.Token, Clones: clones,
-			Now: func() time.Time { return benchDay }, AppID: gh.App.ID}),
+			Now: func() time.Time { return benchDay }, AppID: gh.App.ID, Identity: app.Identity}),
 	}
 	// The first check clones the repository, publishes, and fills every
 	// cache; a second makes sure the answers are steady.

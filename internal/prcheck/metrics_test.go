@@ -30,7 +30,7 @@ func TestCheckRecordsEvaluationTime(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := prcheck.New(prcheck.Config{Client: f.app.Client, Token: f.app.Token, Clones: clones,
-		Now: func() time.Time { return day }, AppID: f.gh.App.ID, Metrics: m})
+		Now: func() time.Time { return day }, AppID: f.gh.App.ID, Identity: f.app.Identity, Metrics: m})
 	f.check(t, c, 7)
 	if out, err := c.Check(context.Background(), prcheck.Target{InstallationID: installation, Owner: "acme", Repo: "mono", Number: 404}); err != nil || out.Skipped == "" {
 		t.Fatalf("a pull request that does not exist: %+v, %v", out, err)

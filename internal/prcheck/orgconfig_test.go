@@ -29,7 +29,7 @@ func TestCheckAppliesTheOrganizationConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	withOrg := prcheck.New(prcheck.Config{Client: f.app.Client, Token: f.app.Token, Clones: clones,
-		Now: func() time.Time { return day }, AppID: f.gh.App.ID, OrgConfig: orgconfig.New(0, nil)})
+		Now: func() time.Time { return day }, AppID: f.gh.App.ID, Identity: f.app.Identity, OrgConfig: orgconfig.New(0, nil)})
 
 	// Without the organization's file, the repository enforces.
 	if out := f.check(t, c, 8); out.Conclusion != report.Failure {

@@ -53,6 +53,14 @@ type Config struct {
 	// AppID, when set, narrows the search for an earlier check run to this
 	// App's.
 	AppID int64
+	// Identity says who the App is, so that only comments its bot user
+	// wrote are taken for its own (ghapp.App.Identity). Required: without
+	// it no comment is recognised and every check fails.
+	Identity func(context.Context) (ghapp.Identity, error)
+	// Lease is how long to wait for the lease on a pull request, which
+	// every replica takes before it creates the pull request's comment or
+	// a check run, so that each exists once (zero: ghapp's defaults).
+	Lease ghapp.LeasePolicy
 	// TeamTTL is how long team members are remembered; 5 minutes when zero.
 	TeamTTL time.Duration
 	// Resolver looks owners up on GitHub; one that remembers answers for
@@ -98,6 +106,11 @@ func New(cfg Config) *Checker {
 	}
 	if cfg.Resolver == nil {
 		cfg.Resolver = resolve.New(0, nil)
+	}
+	if cfg.Identity == nil {
+		cfg.Identity = func(context.Context) (ghapp.Identity, error) {
+			return ghapp.Identity{}, errors.New("prcheck: Config.Identity is not set: the App's own comments cannot be told from others")
+		}
 	}
 	return &Checker{cfg: cfg, parsed: policy.NewParseCache(parsedFiles), mem: memory{checkRuns: map[string]checkRunState{}, comments: map[string]commentState{}, teams: map[string]teamMembers{}}}
 }
@@ -196,6 +209,9 @@ func (c *Checker) Check(ctx context.Context, t Target) (Outcome, error) {
 		Changed:    changed,
 		Mode:       baseRes.Config.Mode,
 		Enforcing:  baseRes.Config.Enforcing(now),
+		// Only owners the base already names are notified: a pull request
+		// cannot make the App ping someone new.
+		Mentionable: report.MentionableOwners(baseRes),
 	}
 	if !complete {
 		rep.Incomplete = fmt.Sprintf("GitHub lists at most %d changed files and this pull request changes %d", MaxListedFiles, pr.GetChangedFiles())
@@ -222,10 +238,11 @@ func (c *Checker) Check(ctx context.Context, t Target) (Outcome, error) {
 func (c *Checker) recordMerge(ctx context.Context, gh *github.Client, t Target, pr *github.PullRequest, base, head *policy.Result) (Outcome, error) {
 	out := Outcome{HeadSHA: pr.GetHead().GetSHA()}
 	rep := &report.PullRequest{
-		Head:       head,
-		Comparison: policy.Compare(base, head),
-		Mode:       base.Config.Mode,
-		Enforcing:  base.Config.Enforcing(c.cfg.Now()),
+		Head:        head,
+		Comparison:  policy.Compare(base, head),
+		Mode:        base.Config.Mode,
+		Enforcing:   base.Config.Enforcing(c.cfg.Now()),
+		Mentionable: report.MentionableOwners(base),
 		Merged: &report.Merge{
 			By: pr.GetMergedBy().GetLogin(), At: pr.GetMergedAt().Time, Commit: pr.GetMergeCommitSHA(),
 		},

@@ -54,7 +54,7 @@ func newFixture(t *testing.T) *fixture {
 }
 
 // newChecker returns a Checker with nothing remembered, as after a restart.
-func (f *fixture) newChecker(t *testing.T) *prcheck.Checker {
+func (f *fixture) newChecker(t *testing.T, opts ...func(*prcheck.Config)) *prcheck.Checker {
 	t.Helper()
 	if f.app == nil {
 		app, err := ghapp.New(ghapp.Config{AppID: f.gh.App.ID, PrivateKey: f.gh.App.PrivateKeyPEM(), APIURL: f.gh.URL(),
@@ -68,8 +68,12 @@ func (f *fixture) newChecker(t *testing.T) *prcheck.Checker {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return prcheck.New(prcheck.Config{Client: f.app.Client, Token: f.app.Token, Clones: clones,
-		Now: func() time.Time { return day }, AppID: f.gh.App.ID})
+	cfg := prcheck.Config{Client: f.app.Client, Token: f.app.Token, Clones: clones,
+		Now: func() time.Time { return day }, AppID: f.gh.App.ID, Identity: f.app.Identity}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return prcheck.New(cfg)
 }
 
 func (f *fixture) check(t *testing.T, c *prcheck.Checker, number int) prcheck.Outcome {
@@ -186,7 +190,7 @@ func TestCheckTransferNeedsBothTeams(t *testing.T) {
 		t.Errorf("both teams: conclusion %q, want success (%s)", out.Conclusion, out.Report.Title())
 	}
 	run, comment := f.one(t, 9, pr.HeadSHA)
-	if run.Conclusion != "success" || !strings.Contains(comment.Body, "✅ @acme/data (@dana)") {
+	if run.Conclusion != "success" || !strings.Contains(comment.Body, "✅ `@acme/data` (`@dana`)") {
 		t.Errorf("check run %q; comment:\n%s", run.Conclusion, comment.Body)
 	}
 }
@@ -304,7 +308,7 @@ func TestCheckUnknownOwnersIntroducedByTheChange(t *testing.T) {
 		}
 	}
 	run, comment := f.one(t, 13, pr.HeadSHA)
-	for _, want := range []string{"@acme/readers", "@acme/ghost", "@olga is not a member of acme"} {
+	for _, want := range []string{"@acme/readers", "@acme/ghost", "`@olga` is not a member of acme"} {
 		if !strings.Contains(comment.Body, want) {
 			t.Errorf("comment lacks %q:\n%s", want, comment.Body)
 		}
@@ -383,7 +387,7 @@ func TestCheckRecordsApprovalsAtMerge(t *testing.T) {
 	if run.ID != runBefore.ID || run.Conclusion != runBefore.Conclusion {
 		t.Errorf("the merge changed the check run: %+v, was %+v", run, runBefore)
 	}
-	for _, want := range []string{"merged with 1 change that lacks the approval it needed", "Merged by @pat", merge[:12], "✅ @acme/pay (@paul)", "⏳ @acme/data"} {
+	for _, want := range []string{"merged with 1 change that lacks the approval it needed", "Merged by `@pat`", merge[:12], "✅ @acme/pay (`@paul`)", "⏳ `@acme/data`"} {
 		if !strings.Contains(comment.Body, want) {
 			t.Errorf("the record lacks %q:\n%s", want, comment.Body)
 		}

@@ -7,16 +7,13 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/google/go-github/v60/github"
+	"github.com/rs/zerolog"
 
+	"github.com/ownerbot/ownerbot/internal/ghapp"
 	"github.com/ownerbot/ownerbot/internal/report"
-)
-
-// GitHub's limits on a check run's output.
-const (
-	maxAnnotationsPerRequest = 50
-	maxSummary               = 65535
 )
 
 type checkRunState struct {
@@ -56,7 +53,7 @@ func (c *Checker) publishCheckRun(ctx context.Context, gh *github.Client, t Targ
 		return err
 	}
 	title, conclusion := rep.Title(), rep.Conclusion()
-	text := truncate(summary.String(), maxSummary)
+	text := summary.String() // within GitHub's limit, as report renders it
 	output := fingerprint(conclusion + "\x00" + title + "\x00" + text)
 
 	key := fmt.Sprintf("%s/%s@%s", t.Owner, t.Repo, head)
@@ -78,19 +75,37 @@ func (c *Checker) publishCheckRun(ctx context.Context, gh *github.Client, t Targ
 	}
 	out := &github.CheckRunOutput{Title: github.String(title), Summary: github.String(text)}
 	completed := github.Timestamp{Time: c.cfg.Now()}
-	if known && run.externalID == externalID {
-		_, _, err := gh.Checks.UpdateCheckRun(ctx, t.Owner, t.Repo, run.id, github.UpdateCheckRunOptions{
+	update := func(id int64) error {
+		_, _, err := gh.Checks.UpdateCheckRun(ctx, t.Owner, t.Repo, id, github.UpdateCheckRunOptions{
 			Name: c.cfg.Name, Status: github.String("completed"), Conclusion: github.String(conclusion),
 			CompletedAt: &completed, ExternalID: github.String(externalID), Output: out,
 		})
 		if err != nil {
-			return fmt.Errorf("update check run %d of %s: %w", run.id, t, err)
+			return fmt.Errorf("update check run %d of %s: %w", id, t, err)
 		}
-		c.remember(key, checkRunState{id: run.id, externalID: externalID, output: output})
+		c.remember(key, checkRunState{id: id, externalID: externalID, output: output})
 		return nil
 	}
-	first := annotations[:min(len(annotations), maxAnnotationsPerRequest)]
-	out.Annotations = toGitHub(first)
+	if known && run.externalID == externalID {
+		return update(run.id)
+	}
+	// A new run: under the lease, and only if no replica made it while
+	// this one looked.
+	release, err := c.lease(ctx, gh, t)
+	if err != nil {
+		return err
+	}
+	defer release()
+	if found, err := c.findCheckRun(ctx, gh, t, head); err != nil {
+		return err
+	} else if found != nil && found.GetExternalID() == externalID {
+		return update(found.GetID())
+	}
+	batches := report.AnnotationBatches(annotations)
+	if len(batches) > 0 {
+		out.Annotations = toGitHub(batches[0])
+		batches = batches[1:]
+	}
 	created, _, err := gh.Checks.CreateCheckRun(ctx, t.Owner, t.Repo, github.CreateCheckRunOptions{
 		Name: c.cfg.Name, HeadSHA: head, ExternalID: github.String(externalID),
 		Status: github.String("completed"), Conclusion: github.String(conclusion), CompletedAt: &completed,
@@ -105,9 +120,7 @@ func (c *Checker) publishCheckRun(ctx context.Context, gh *github.Client, t Targ
 		}
 		created = found
 	}
-	for rest := annotations[len(first):]; len(rest) > 0; {
-		batch := rest[:min(len(rest), maxAnnotationsPerRequest)]
-		rest = rest[len(batch):]
+	for _, batch := range batches {
 		_, _, err := gh.Checks.UpdateCheckRun(ctx, t.Owner, t.Repo, created.GetID(), github.UpdateCheckRunOptions{
 			Name: c.cfg.Name, Output: &github.CheckRunOutput{Title: github.String(title), Summary: github.String(text), Annotations: toGitHub(batch)},
 		})
@@ -152,7 +165,7 @@ func toGitHub(as []report.Annotation) []*github.CheckRunAnnotation {
 		out[i] = &github.CheckRunAnnotation{
 			Path: github.String(a.Path), StartLine: github.Int(a.Line), EndLine: github.Int(a.Line),
 			AnnotationLevel: github.String(a.Level), Title: github.String(a.Title),
-			Message: github.String(truncate(a.Message, 64<<10)), RawDetails: github.String(truncate(a.RawDetail, 64<<10)),
+			Message: github.String(a.Message), RawDetails: github.String(a.RawDetail),
 		}
 	}
 	return out
@@ -165,7 +178,7 @@ func (c *Checker) publishComment(ctx context.Context, gh *github.Client, t Targe
 	if err := report.PullRequestComment(&buf, rep); err != nil {
 		return err
 	}
-	body := truncate(buf.String(), maxSummary)
+	body := buf.String() // within GitHub's limit, as report renders it
 	hash := fingerprint(body)
 	key := t.String()
 	c.mem.mu.Lock()
@@ -202,6 +215,24 @@ func (c *Checker) publishComment(ctx context.Context, gh *github.Client, t Targe
 			return nil
 		}
 	}
+	// A new comment: under the lease, and only if no replica wrote one
+	// while this one looked.
+	release, err := c.lease(ctx, gh, t)
+	if err != nil {
+		return err
+	}
+	defer release()
+	if found, err := c.findComment(ctx, gh, t); err != nil {
+		return err
+	} else if found != nil {
+		if fingerprint(found.GetBody()) != hash {
+			if _, _, err := gh.Issues.EditComment(ctx, t.Owner, t.Repo, found.GetID(), &github.IssueComment{Body: github.String(body)}); err != nil {
+				return fmt.Errorf("edit comment %d of %s: %w", found.GetID(), t, err)
+			}
+		}
+		c.rememberComment(key, commentState{id: found.GetID(), body: hash, merged: rep.Merged != nil})
+		return nil
+	}
 	created, _, err := gh.Issues.CreateComment(ctx, t.Owner, t.Repo, t.Number, &github.IssueComment{Body: github.String(body)})
 	if err != nil {
 		// Look before trying again: the comment may exist though the answer
@@ -230,6 +261,24 @@ func (c *Checker) publishComment(ctx context.Context, gh *github.Client, t Targe
 	return nil
 }
 
+// lease takes the App's lease on the pull request, so that no other
+// replica creates its comment or a check run at the same time, and returns
+// what gives it back. The lease is given back even when ctx has ended: a
+// lease left behind makes every replica wait for it to go stale.
+func (c *Checker) lease(ctx context.Context, gh *github.Client, t Target) (release func(), err error) {
+	l, err := ghapp.AcquireLease(ctx, gh, t.Owner, t.Repo, t.Number, c.cfg.Lease)
+	if err != nil {
+		return nil, err
+	}
+	return func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if err := l.Release(ctx); err != nil {
+			zerolog.Ctx(ctx).Warn().Err(err).Str("pull", t.String()).Msg("lease not released; other replicas wait for it to go stale")
+		}
+	}, nil
+}
+
 func (c *Checker) rememberComment(key string, s commentState) {
 	c.mem.mu.Lock()
 	forgetIfFull(c.mem.comments)
@@ -237,9 +286,15 @@ func (c *Checker) rememberComment(key string, s commentState) {
 	c.mem.mu.Unlock()
 }
 
-// findComment returns the first comment of a pull request that carries the
-// marker, or nil.
+// findComment returns the first comment of a pull request that the App
+// wrote with the marker, or nil. Anyone can type the marker: a comment
+// whose author is not the App's bot user is never taken for the sticky
+// comment, nor for the record of a merge.
 func (c *Checker) findComment(ctx context.Context, gh *github.Client, t Target) (*github.IssueComment, error) {
+	self, err := c.cfg.Identity(ctx)
+	if err != nil {
+		return nil, err
+	}
 	opts := &github.IssueListCommentsOptions{ListOptions: github.ListOptions{PerPage: 100}}
 	for {
 		page, resp, err := gh.Issues.ListComments(ctx, t.Owner, t.Repo, t.Number, opts)
@@ -247,7 +302,7 @@ func (c *Checker) findComment(ctx context.Context, gh *github.Client, t Target) 
 			return nil, fmt.Errorf("list comments of %s: %w", t, err)
 		}
 		for _, cm := range page {
-			if strings.HasPrefix(cm.GetBody(), report.CommentMarker) {
+			if strings.HasPrefix(cm.GetBody(), report.CommentMarker) && self.WroteComment(cm) {
 				return cm, nil
 			}
 		}
@@ -261,17 +316,4 @@ func (c *Checker) findComment(ctx context.Context, gh *github.Client, t Target) 
 func fingerprint(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:8])
-}
-
-// truncate cuts s to at most n bytes on a line boundary, saying so.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	const note = "\n\n… cut here: GitHub limits this text. Run `ownerbot check` for everything.\n"
-	cut := s[:n-len(note)]
-	if i := strings.LastIndexByte(cut, '\n'); i > 0 {
-		cut = cut[:i]
-	}
-	return cut + note
 }

@@ -5,63 +5,86 @@ import (
 	"io"
 	"strings"
 
+	"github.com/ownerbot/ownerbot/internal/gfm"
 	"github.com/ownerbot/ownerbot/internal/policy"
 )
 
-// Markdown writes the result as the Markdown body the App posts: a headline
-// with the counts, then the findings grouped by unit with their owners, each
-// with its place, message and fix.
+// MaxMarkdown bounds `ownerbot check --format markdown`: the size GitHub
+// Actions accepts for one step's job summary (1 MiB).
+const MaxMarkdown = 1 << 20
+
+// Markdown writes the result as Markdown for people to read on GitHub (a
+// job summary, a pasted report): a headline with the counts, then the
+// findings grouped by unit with their owners, each with its place, message
+// and fix. It mentions nobody: owners are written as code.
 func Markdown(w io.Writer, res *policy.Result) error {
-	tw := &textWriter{w: w}
+	q := gfm.NewQuoter()
+	var d gfm.Doc
 	s := Summarize(res)
-	tw.printf("### ownerbot\n\n")
+	d.Write("### ownerbot\n\n")
 	if s.Errors+s.Warnings+s.Info == 0 {
-		tw.printf("No ownership problems found.")
+		d.Write("No ownership problems found.")
 	} else {
-		tw.printf("**%s**, **%s**, %s", plural(s.Errors, "error", "errors"), plural(s.Warnings, "warning", "warnings"), plural(s.Info, "note", "notes"))
+		d.Write(fmt.Sprintf("**%s**, **%s**, %s", plural(s.Errors, "error", "errors"), plural(s.Warnings, "warning", "warnings"), plural(s.Info, "note", "notes")))
 		if s.Waived > 0 {
-			tw.printf(" (%d more waived by exceptions)", s.Waived)
+			d.Write(fmt.Sprintf(" (%d more waived by exceptions)", s.Waived))
 		}
-		tw.printf(".")
+		d.Write(".")
 	}
 	if s.CODEOWNERS != "" {
-		tw.printf(" CODEOWNERS owns %.1f%% of %s", s.Coverage, plural(s.Files, "file", "files"))
+		d.Write(fmt.Sprintf(" CODEOWNERS owns %.1f%% of %s", s.Coverage, plural(s.Files, "file", "files")))
 	} else {
-		tw.printf(" There is no CODEOWNERS file")
+		d.Write(" There is no CODEOWNERS file")
 	}
 	if s.Units > 0 {
-		tw.printf(" in %s", plural(s.Units, "unit", "units"))
+		d.Write(" in " + plural(s.Units, "unit", "units"))
 	}
-	tw.printf(".\n")
+	d.Write(".\n")
 	for _, g := range groupByUnit(res) {
 		switch {
 		case g.unit == "":
-			tw.printf("\n#### Outside any unit\n\n")
+			d.Write("\n#### Outside any unit\n\n")
 		case g.owner == "":
-			tw.printf("\n#### Unit `%s`\n\n", g.unit)
+			d.Write("\n#### Unit " + q.Code(g.unit) + "\n\n")
 		default:
-			tw.printf("\n#### Unit `%s` — %s\n\n", g.unit, g.owner)
+			d.Write("\n#### Unit " + q.Code(g.unit) + " — " + q.Owner(g.owner) + "\n\n")
 		}
-		for _, f := range g.findings {
-			where := "`" + f.Path + "`"
-			if f.Line > 0 {
-				where = fmt.Sprintf("`%s:%d`", f.Path, f.Line)
-			}
-			tw.printf("- %s **%s** %s: %s  \n  Fix: %s", mdIcon(f), f.Severity, where, mdText(f.Message), mdText(f.Remedy))
+		items := make([]string, len(g.findings))
+		for i, f := range g.findings {
+			var b strings.Builder
+			fmt.Fprintf(&b, "- %s **%s** %s: %s  \n  Fix: %s", mdIcon(f), f.Severity, where(q, f), q.Text(f.Message), q.Text(f.Remedy))
 			if f.ExceptedBy != "" {
-				tw.printf("  \n  Waived by exception `%s`.", f.ExceptedBy)
+				b.WriteString("  \n  Waived by exception " + q.Code(f.ExceptedBy) + ".")
 			}
-			tw.printf(" <sub>`%s`</sub>\n", f.Rule)
+			b.WriteString(" <sub>" + q.Code(f.Rule) + "</sub>\n")
+			items[i] = b.String()
 		}
+		d.List(items, len(items), moreFindings)
 	}
 	for i, g := range skipGroups(s.Skipped) {
 		if i == 0 {
-			tw.printf("\n")
+			d.Write("\n")
 		}
-		line := g.say(func(id string) string { return "`" + id + "`" })
-		tw.printf("<sub>%s%s.</sub>\n", strings.ToUpper(line[:1]), mdText(line[1:]))
+		// say quotes the ids as code spans, which Text keeps.
+		line := g.say(q.Code)
+		d.Write("<sub>" + q.Text(strings.ToUpper(line[:1])+line[1:]) + ".</sub>\n")
 	}
-	return tw.err
+	out, _ := d.Render(MaxMarkdown)
+	_, err := io.WriteString(w, out)
+	return err
+}
+
+// moreFindings says how many findings a list leaves out and where they all are.
+func moreFindings(left int) string {
+	return fmt.Sprintf("- … and %d more; run `ownerbot check` for all of them.\n", left)
+}
+
+// where is a finding's place as code: its path, and line when known.
+func where(q gfm.Quoter, f policy.Finding) string {
+	if f.Line > 0 {
+		return q.Code(fmt.Sprintf("%s:%d", f.Path, f.Line))
+	}
+	return q.Code(f.Path)
 }
 
 func mdIcon(f policy.Finding) string {
@@ -76,19 +99,14 @@ func mdIcon(f policy.Finding) string {
 	return "ℹ️"
 }
 
-// mdText keeps text written by people from turning into Markdown or HTML
-// (a pattern's `*` would start emphasis, `<` a tag). Backticks are kept:
-// messages quote patterns in them on purpose.
-var mdEscaper = strings.NewReplacer("<", "&lt;", ">", "&gt;", "*", "\\*", "_", "\\_", "[", "\\[", "]", "\\]", "|", "\\|")
-
-func mdText(s string) string {
-	// Inside backticks nothing is interpreted, so escape only outside them.
-	parts := strings.Split(s, "`")
-	for i := range parts {
-		// Even parts are outside code spans; so is an unpaired last one.
-		if i%2 == 0 || i == len(parts)-1 && len(parts)%2 == 0 {
-			parts[i] = mdEscaper.Replace(parts[i])
-		}
+// mdOwners writes owners separated by spaces, "nobody" when there are none.
+func mdOwners(q gfm.Quoter, names []string) string {
+	if len(names) == 0 {
+		return "nobody"
 	}
-	return strings.Join(parts, "`")
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = q.Owner(n)
+	}
+	return strings.Join(out, " ")
 }

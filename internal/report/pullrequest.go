@@ -7,7 +7,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
+	"github.com/ownerbot/ownerbot/internal/gfm"
 	"github.com/ownerbot/ownerbot/internal/owners"
 	"github.com/ownerbot/ownerbot/internal/policy"
 )
@@ -44,6 +46,47 @@ type PullRequest struct {
 	// Merged, when set, makes the comment the record of a merge: who
 	// approved each ownership move and exception change when it merged.
 	Merged *Merge
+	// Mentionable are the owners the comment and check run may notify: the
+	// users and teams the base branch already names, lower case with their
+	// "@" ("@acme/payments", "@alice"); MentionableOwners computes it. The
+	// head's own owners are not in it, so a pull request cannot make the
+	// App ping anyone new: owners outside it are written as code, and the
+	// comment says they were not notified. Empty, nobody is mentioned.
+	Mentionable map[string]bool
+}
+
+// MentionableOwners is the set of owners a result names, for
+// PullRequest.Mentionable: every user and team in CODEOWNERS, in the
+// ownership files (owner, approvers, escalation) and in runbook front
+// matter, lower case. Pass it the base branch's result.
+func MentionableOwners(res *policy.Result) map[string]bool {
+	set := map[string]bool{}
+	if res == nil {
+		return set
+	}
+	for _, name := range policy.OwnerNames(res.OwnerRefs()) {
+		if strings.HasPrefix(name, "@") {
+			set[name] = true
+		}
+	}
+	for _, rbs := range res.Runbooks {
+		for _, rb := range rbs {
+			if strings.HasPrefix(rb.Owner, "@") {
+				set[strings.ToLower(rb.Owner)] = true
+			}
+		}
+	}
+	return set
+}
+
+func (pr *PullRequest) quoter() gfm.Quoter {
+	names := make([]string, 0, len(pr.Mentionable))
+	for n, ok := range pr.Mentionable {
+		if ok {
+			names = append(names, n)
+		}
+	}
+	return gfm.NewQuoter(names...)
 }
 
 // A Merge is who merged a pull request, when, and as which commit.
@@ -104,10 +147,15 @@ func (pr *PullRequest) Conclusion() string {
 	return Success
 }
 
-// Title is the check run's one-line title.
+// MaxTitle bounds the check run's title. GitHub documents no limit for it;
+// this is the one it documents for an annotation's title.
+const MaxTitle = 255
+
+// Title is the check run's one-line title, plain text of at most MaxTitle
+// bytes.
 func (pr *PullRequest) Title() string {
 	if pr.Incomplete != "" {
-		return "Incomplete: " + pr.Incomplete
+		return clip(gfm.Printable("Incomplete: "+pr.Incomplete), MaxTitle)
 	}
 	var parts []string
 	if n := len(pr.Comparison.New); n > 0 {
@@ -125,30 +173,63 @@ func (pr *PullRequest) Title() string {
 	return strings.Join(parts, ", ")
 }
 
-// PullRequestSummary writes the check run's summary.
+// PullRequestSummary writes the check run's summary, within GitHub's limit
+// for it (gfm.MaxCheckRunText).
 func PullRequestSummary(w io.Writer, pr *PullRequest) error {
-	tw := &textWriter{w: w}
-	writePullRequest(tw, pr)
-	return tw.err
+	q := pr.quoter()
+	var d gfm.Doc
+	writePullRequest(&d, q, pr)
+	writeWithheld(&d, q)
+	out, _ := d.Render(gfm.MaxCheckRunText)
+	_, err := io.WriteString(w, out)
+	return err
 }
 
 // PullRequestComment writes the sticky comment: the summary under a hidden
-// marker that finds it again. After a merge it is the record of approvals.
+// marker that finds it again, within GitHub's limit for a comment
+// (gfm.MaxBody); the marker survives any cut. After a merge it is the
+// record of approvals.
 func PullRequestComment(w io.Writer, pr *PullRequest) error {
-	tw := &textWriter{w: w}
+	q := pr.quoter()
+	var d gfm.Doc
 	if pr.Merged != nil {
-		writeMergeRecord(tw, pr)
-		return tw.err
+		writeMergeRecord(&d, q, pr)
+	} else {
+		d.Keep(CommentMarker + "\n")
+		d.Write("### ownerbot: " + q.Text(pr.Title()) + "\n\n")
+		writePullRequest(&d, q, pr)
 	}
-	tw.printf("%s\n### ownerbot: %s\n\n", CommentMarker, mdText(pr.Title()))
-	writePullRequest(tw, pr)
-	return tw.err
+	writeWithheld(&d, q)
+	out, _ := d.Render(gfm.MaxBody)
+	_, err := io.WriteString(w, out)
+	return err
+}
+
+// maxWithheldListed bounds the owners the note on unnotified owners names.
+const maxWithheldListed = 10
+
+// writeWithheld says once which owners were written without a mention:
+// the pull request names them, the base branch does not.
+func writeWithheld(d *gfm.Doc, q gfm.Quoter) {
+	names := q.Withheld()
+	if len(names) == 0 {
+		return
+	}
+	quoted := make([]string, 0, min(len(names), maxWithheldListed))
+	for _, n := range names[:min(len(names), maxWithheldListed)] {
+		quoted = append(quoted, q.Code(n))
+	}
+	list := strings.Join(quoted, ", ")
+	if len(names) > maxWithheldListed {
+		list += fmt.Sprintf(" and %d more", len(names)-maxWithheldListed)
+	}
+	d.Write("<sub>Not notified: " + list + ", named only by this pull request. ownerbot mentions only owners the base branch already names.</sub>\n")
 }
 
 // writeMergeRecord writes the comment of a merged pull request: the
 // approvals each ownership move and exception change had on the merged
 // commit. With the git history, it is the audit trail of the decision.
-func writeMergeRecord(tw *textWriter, pr *PullRequest) {
+func writeMergeRecord(d *gfm.Doc, q gfm.Quoter, pr *PullRequest) {
 	m := pr.Merged
 	missing := pr.PendingApprovals()
 	title := "merged with every approval it needed"
@@ -158,119 +239,131 @@ func writeMergeRecord(tw *textWriter, pr *PullRequest) {
 	case missing > 1:
 		title = fmt.Sprintf("merged with %d changes that lack the approval they needed", missing)
 	}
-	tw.printf("%s\n%s\n### ownerbot: %s\n\n", CommentMarker, MergeMarker, title)
+	d.Keep(CommentMarker + "\n" + MergeMarker + "\n")
+	d.Write("### ownerbot: " + title + "\n\n")
 	by := "GitHub"
 	if m.By != "" {
-		by = "@" + m.By
+		by = q.Login(m.By)
 	}
 	commit := ""
 	if m.Commit != "" {
-		commit = " as " + m.Commit[:min(len(m.Commit), 12)]
+		commit = " as " + q.Text(m.Commit[:min(len(m.Commit), 12)])
 	}
-	tw.printf("Merged by %s on %s%s. The approvals below are recorded as they stood on the merged head commit.\n\n",
-		by, m.At.UTC().Format("2006-01-02 15:04 MST"), commit)
+	d.Write(fmt.Sprintf("Merged by %s on %s%s. The approvals below are recorded as they stood on the merged head commit.\n\n",
+		by, m.At.UTC().Format("2006-01-02 15:04 MST"), commit))
 	if missing > 0 {
-		tw.printf("> [!CAUTION]\n> Changes marked ⏳ merged without the approval they needed. Have whoever is missing approve a follow-up pull request that ratifies them, or revert them.\n\n")
+		d.Write("> [!CAUTION]\n> Changes marked ⏳ merged without the approval they needed. Have whoever is missing approve a follow-up pull request that ratifies them, or revert them.\n\n")
 	}
-	writeTransfers(tw, pr.Transfers)
-	writeExceptions(tw, pr.Exceptions)
+	writeTransfers(d, q, pr.Transfers)
+	writeExceptions(d, q, pr.Exceptions)
 }
 
-func writePullRequest(tw *textWriter, pr *PullRequest) {
+func writePullRequest(d *gfm.Doc, q gfm.Quoter, pr *PullRequest) {
 	if pr.Incomplete != "" {
-		tw.printf("> [!WARNING]\n> ownerbot could not check this pull request completely: %s. Nothing here is a pass.\n\n", mdText(pr.Incomplete))
+		d.Write("> [!WARNING]\n> ownerbot could not check this pull request completely: " + q.Text(pr.Incomplete) + ". Nothing here is a pass.\n\n")
 	}
 	switch c := pr.Conclusion(); {
 	case c == Failure:
-		tw.printf("This pull request is blocked until what is listed below is fixed or approved.\n\n")
+		d.Write("This pull request is blocked until what is listed below is fixed or approved.\n\n")
 	case pr.Blocking() > 0 && pr.Mode == "observe":
-		tw.printf("Mode `observe`: what is listed below would block this pull request once the repository enforces ownership.\n\n")
+		d.Write("Mode `observe`: what is listed below would block this pull request once the repository enforces ownership.\n\n")
 	case pr.Blocking() > 0:
-		tw.printf("Mode `%s`: what is listed below does not block this pull request yet.\n\n", pr.Mode)
+		d.Write("Mode " + q.Code(pr.Mode) + ": what is listed below does not block this pull request yet.\n\n")
 	}
-	writeTransfers(tw, pr.Transfers)
-	writeExceptions(tw, pr.Exceptions)
-	writeFindings(tw, "New problems", pr.Comparison.New, true)
-	writeFindings(tw, "Fixed", pr.Comparison.Fixed, false)
-	writeChangedOwners(tw, pr)
-	writeTouchedRunbooks(tw, pr)
+	writeTransfers(d, q, pr.Transfers)
+	writeExceptions(d, q, pr.Exceptions)
+	writeFindings(d, q, "New problems", pr.Comparison.New, true)
+	writeFindings(d, q, "Fixed", pr.Comparison.Fixed, false)
+	writeChangedOwners(d, q, pr)
+	writeTouchedRunbooks(d, q, pr)
 }
 
-func writeTransfers(tw *textWriter, ts []TransferApproval) {
+// moreRows is the last row of a table that leaves rows out.
+func moreRows(what string, cells int) func(int) string {
+	return func(left int) string {
+		return fmt.Sprintf("| … and %d more %s; run `ownerbot check` for all of them |%s\n", left, what, strings.Repeat(" |", cells-1))
+	}
+}
+
+func writeTransfers(d *gfm.Doc, q gfm.Quoter, ts []TransferApproval) {
 	if len(ts) == 0 {
 		return
 	}
-	tw.printf("#### Ownership moves\n\nEveryone who gains or loses ownership approves the move, on the latest commit.\n\n")
-	tw.printf("| paths | from | to | via | approvals |\n|---|---|---|---|---|\n")
-	for _, t := range ts {
+	c := q.InCell()
+	d.Write("#### Ownership moves\n\nEveryone who gains or loses ownership approves the move, on the latest commit.\n\n")
+	d.Write("| paths | from | to | via | approvals |\n|---|---|---|---|---|\n")
+	rows := make([]string, len(ts))
+	for i, t := range ts {
 		var approvals []string
 		for _, p := range t.Parties {
 			if who, ok := t.ApprovedBy[p]; ok {
-				approvals = append(approvals, fmt.Sprintf("✅ %s (@%s)", p, who))
+				approvals = append(approvals, "✅ "+c.Owner(p)+" ("+c.Login(who)+")")
 			} else {
-				approvals = append(approvals, "⏳ "+p)
+				approvals = append(approvals, "⏳ "+c.Owner(p))
 			}
 		}
-		tw.printf("| %s | %s | %s | `%s` | %s |\n", codeList(t.Paths, 5, t.Files), ownerList(t.From), ownerList(t.To), t.Via, strings.Join(approvals, "<br>"))
+		rows[i] = fmt.Sprintf("| %s | %s | %s | %s | %s |\n", codeList(c, t.Paths, 5, t.Files), mdOwners(c, t.From), mdOwners(c, t.To), c.Code(t.Via), strings.Join(approvals, "<br>"))
 	}
-	tw.printf("\n")
+	d.List(rows, len(rows), moreRows("ownership moves", 5))
+	d.Write("\n")
 }
 
-func writeExceptions(tw *textWriter, xs []ExceptionApproval) {
+func writeExceptions(d *gfm.Doc, q gfm.Quoter, xs []ExceptionApproval) {
 	if len(xs) == 0 {
 		return
 	}
-	tw.printf("#### Exceptions\n\nAn exception takes effect once someone who may approve it, other than the author, approves the latest commit.\n\n")
-	tw.printf("| id | rule | paths | expires | may approve | approval |\n|---|---|---|---|---|---|\n")
-	for _, x := range xs {
+	c := q.InCell()
+	d.Write("#### Exceptions\n\nAn exception takes effect once someone who may approve it, other than the author, approves the latest commit.\n\n")
+	d.Write("| id | rule | paths | expires | may approve | approval |\n|---|---|---|---|---|---|\n")
+	rows := make([]string, len(xs))
+	for i, x := range xs {
 		e := x.Entry
 		state := "⏳ missing"
 		if x.ApprovedBy != "" {
-			state = "✅ @" + x.ApprovedBy
+			state = "✅ " + c.Login(x.ApprovedBy)
 		}
 		verb := "changed"
 		if x.Added {
 			verb = "new"
 		}
-		tw.printf("| `%s` (%s) | `%s` | %s | %s | %s | %s |\n", e.ID, verb, e.Rule, codeList(e.Paths, 5, len(e.Paths)),
-			e.Expires.Format("2006-01-02"), ownerList(x.Approvers), state)
+		rows[i] = fmt.Sprintf("| %s (%s) | %s | %s | %s | %s | %s |\n", c.Code(e.ID), verb, c.Code(e.Rule), codeList(c, e.Paths, 5, len(e.Paths)),
+			e.Expires.Format("2006-01-02"), mdOwners(c, x.Approvers), state)
 	}
-	tw.printf("\n")
+	d.List(rows, len(rows), moreRows("exception changes", 6))
+	d.Write("\n")
 }
 
-func writeFindings(tw *textWriter, title string, fs []policy.Finding, remedies bool) {
+// maxFindingsListed bounds a list of findings in a comment or summary.
+const maxFindingsListed = 50
+
+func writeFindings(d *gfm.Doc, q gfm.Quoter, title string, fs []policy.Finding, remedies bool) {
 	if len(fs) == 0 {
 		return
 	}
-	tw.printf("#### %s (%d)\n\n", title, len(fs))
-	const limit = 50
-	for i, f := range fs {
-		if i == limit {
-			tw.printf("- … and %d more; run `ownerbot check` for all of them.\n", len(fs)-limit)
-			break
-		}
-		where := "`" + f.Path + "`"
-		if f.Line > 0 {
-			where = fmt.Sprintf("`%s:%d`", f.Path, f.Line)
-		}
+	d.Write(fmt.Sprintf("#### %s (%d)\n\n", title, len(fs)))
+	items := make([]string, 0, min(len(fs), maxFindingsListed))
+	for _, f := range fs[:min(len(fs), maxFindingsListed)] {
 		icon := mdIcon(f)
 		if !remedies {
 			icon = "✅"
 		}
-		tw.printf("- %s **%s** %s: %s", icon, f.Severity, where, mdText(f.Message))
+		var b strings.Builder
+		fmt.Fprintf(&b, "- %s **%s** %s: %s", icon, f.Severity, where(q, f), q.Text(f.Message))
 		if f.Remedy != "" && remedies {
-			tw.printf("  \n  Fix: %s", mdText(f.Remedy))
+			b.WriteString("  \n  Fix: " + q.Text(f.Remedy))
 		}
 		if len(f.Owners) > 0 {
-			tw.printf("  \n  Owners: %s", ownerList(f.Owners))
+			b.WriteString("  \n  Owners: " + mdOwners(q, f.Owners))
 		}
-		tw.printf(" <sub>`%s`</sub>\n", f.Rule)
+		b.WriteString(" <sub>" + q.Code(f.Rule) + "</sub>\n")
+		items = append(items, b.String())
 	}
-	tw.printf("\n")
+	d.List(items, len(fs), moreFindings)
+	d.Write("\n")
 }
 
 // writeChangedOwners lists the changed files by who owns them.
-func writeChangedOwners(tw *textWriter, pr *PullRequest) {
+func writeChangedOwners(d *gfm.Doc, q gfm.Quoter, pr *PullRequest) {
 	if len(pr.Changed) == 0 {
 		return
 	}
@@ -308,20 +401,24 @@ func writeChangedOwners(tw *textWriter, pr *PullRequest) {
 		}
 		return cmp.Or(cmp.Compare(len(b.files), len(a.files)), strings.Compare(strings.Join(a.owners, " "), strings.Join(b.owners, " ")))
 	})
-	tw.printf("#### Who owns what changed (%s)\n\n", plural(len(pr.Changed), "file", "files"))
-	for _, g := range list {
-		who := ownerList(g.owners)
+	d.Write(fmt.Sprintf("#### Who owns what changed (%s)\n\n", plural(len(pr.Changed), "file", "files")))
+	items := make([]string, len(list))
+	for i, g := range list {
+		who := mdOwners(q, g.owners)
 		if len(g.owners) == 0 {
 			who = "**nobody** (no CODEOWNERS rule)"
 		}
-		tw.printf("- %s: %s\n", who, codeList(g.files, 5, len(g.files)))
+		items[i] = fmt.Sprintf("- %s: %s\n", who, codeList(q, g.files, 5, len(g.files)))
 	}
-	tw.printf("\n")
+	d.List(items, len(items), func(left int) string {
+		return fmt.Sprintf("- … and %d more owners; run `ownerbot owners` on the changed files for all of them.\n", left)
+	})
+	d.Write("\n")
 }
 
 // writeTouchedRunbooks lists the runbooks of the units the change touches,
 // so reviewers see the procedures that may need to change with the code.
-func writeTouchedRunbooks(tw *textWriter, pr *PullRequest) {
+func writeTouchedRunbooks(d *gfm.Doc, q gfm.Quoter, pr *PullRequest) {
 	if pr.Head == nil || pr.Head.Units == nil {
 		return
 	}
@@ -337,16 +434,24 @@ func writeTouchedRunbooks(tw *textWriter, pr *PullRequest) {
 		return
 	}
 	slices.SortFunc(units, func(a, b *owners.Unit) int { return strings.Compare(a.Name(), b.Name()) })
-	tw.printf("#### Runbooks of the units this touches\n\n")
+	d.Write("#### Runbooks of the units this touches\n\n")
+	var items []string
 	for _, u := range units {
 		for _, rb := range pr.Head.Runbooks[u] {
-			tw.printf("- `%s` (unit `%s`, %s): %s\n", rb.Path, u.Name(), ownerText(rb.Owner), runbookState(rb))
+			owner := "no owner"
+			if rb.Owner != "" {
+				owner = q.Owner(rb.Owner)
+			}
+			items = append(items, fmt.Sprintf("- %s (unit %s, %s): %s\n", q.Code(rb.Path), q.Code(u.Name()), owner, runbookState(q, rb)))
 		}
 	}
-	tw.printf("\n")
+	d.List(items, len(items), func(left int) string {
+		return fmt.Sprintf("- … and %d more runbooks; run `ownerbot explain` on a changed file for its unit's runbooks.\n", left)
+	})
+	d.Write("\n")
 }
 
-func runbookState(rb *policy.UnitRunbook) string {
+func runbookState(q gfm.Quoter, rb *policy.UnitRunbook) string {
 	st := rb.Status
 	switch st.State {
 	case "current":
@@ -356,14 +461,7 @@ func runbookState(rb *policy.UnitRunbook) string {
 	case "overdue":
 		return fmt.Sprintf("⚠️ review overdue by %s", plural(-st.DaysLeft, "day", "days"))
 	}
-	return "❌ invalid: " + mdText(st.Reason)
-}
-
-func ownerText(owner string) string {
-	if owner == "" {
-		return "no owner"
-	}
-	return owner
+	return "❌ invalid: " + q.Text(st.Reason)
 }
 
 func ownerList(names []string) string {
@@ -374,7 +472,7 @@ func ownerList(names []string) string {
 }
 
 // codeList shows up to limit items as code, then how many more of total.
-func codeList(items []string, limit, total int) string {
+func codeList(q gfm.Quoter, items []string, limit, total int) string {
 	var b strings.Builder
 	for i, it := range items {
 		if i == limit {
@@ -383,7 +481,7 @@ func codeList(items []string, limit, total int) string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString("`" + strings.ReplaceAll(it, "`", "'") + "`")
+		b.WriteString(q.Code(it))
 	}
 	if shown := min(len(items), limit); total > shown {
 		fmt.Fprintf(&b, " and %d more", total-shown)
@@ -391,7 +489,17 @@ func codeList(items []string, limit, total int) string {
 	return b.String()
 }
 
-// An Annotation is a line of a file that a check run marks.
+// GitHub's limits on annotations (the REST description of a check run's
+// output): 50 in one request, and a title of 255 characters and a message
+// and raw details of 64 KB each.
+const (
+	MaxAnnotationsPerRequest = 50
+	MaxAnnotationTitle       = 255
+	MaxAnnotationText        = 64 << 10
+)
+
+// An Annotation is a line of a file that a check run marks. GitHub shows
+// its text as plain text, never as Markdown.
 type Annotation struct {
 	Path      string
 	Line      int
@@ -403,7 +511,9 @@ type Annotation struct {
 
 // Annotations marks the lines of findings that have one; findings about a
 // whole file are marked on its first line, and those about a directory or
-// the repository are left to the summary.
+// the repository are left to the summary. Titles, messages and details are
+// within GitHub's limits, with control characters written as escapes; the
+// path is the file's own, as GitHub needs it to place the mark.
 func Annotations(fs []policy.Finding) []Annotation {
 	var out []Annotation
 	for _, f := range fs {
@@ -417,12 +527,40 @@ func Annotations(fs []policy.Finding) []Annotation {
 		case policy.Warning:
 			level = "warning"
 		}
-		msg := f.Message
+		msg := gfm.Printable(f.Message)
 		if f.Remedy != "" {
-			msg += "\nFix: " + f.Remedy
+			msg += "\nFix: " + gfm.Printable(f.Remedy)
 		}
 		out = append(out, Annotation{Path: f.Path, Line: max(f.Line, 1), Level: level,
-			Title: f.Rule, Message: msg, RawDetail: ownerList(f.Owners)})
+			Title:     clip(gfm.Printable(f.Rule), MaxAnnotationTitle),
+			Message:   clip(msg, MaxAnnotationText),
+			RawDetail: clip(gfm.Printable(ownerList(f.Owners)), MaxAnnotationText)})
 	}
 	return out
+}
+
+// AnnotationBatches splits annotations into the requests GitHub accepts:
+// at most MaxAnnotationsPerRequest each, in order.
+func AnnotationBatches(as []Annotation) [][]Annotation {
+	var out [][]Annotation
+	for len(as) > 0 {
+		n := min(len(as), MaxAnnotationsPerRequest)
+		out = append(out, as[:n:n])
+		as = as[n:]
+	}
+	return out
+}
+
+// clip cuts s to at most n bytes, at a rune's start, ending in "…" when
+// cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	const ellipsis = "…"
+	cut := max(n-len(ellipsis), 0)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + ellipsis
 }

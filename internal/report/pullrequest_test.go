@@ -52,7 +52,8 @@ func samplePullRequest(t *testing.T) *PullRequest {
 	b, h := evaluateFiles(t, base), evaluateFiles(t, head)
 	c := policy.Compare(b, h)
 	pr := &PullRequest{Head: h, Comparison: c, Mode: "enforce", Enforcing: true,
-		Changed: []string{".github/CODEOWNERS", "pay/OWNERS_EXCEPTIONS.yaml", "pay/batch/job.go"}}
+		Changed:     []string{".github/CODEOWNERS", "pay/OWNERS_EXCEPTIONS.yaml", "pay/batch/job.go"},
+		Mentionable: MentionableOwners(b)}
 	for _, tr := range c.Transfers {
 		pr.Transfers = append(pr.Transfers, TransferApproval{Transfer: tr, ApprovedBy: map[string]string{"@acme/pay": "alice"}, Missing: []string{"@acme/data"}})
 	}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ownerbot/ownerbot/internal/gfm"
 	"github.com/ownerbot/ownerbot/internal/policy"
 )
 
@@ -128,9 +129,9 @@ func Text(w io.Writer, res *policy.Result, opt TextOptions) error {
 		if g.unit != "" {
 			who := "no owner"
 			if g.owner != "" {
-				who = "owner " + g.owner
+				who = "owner " + term(g.owner)
 			}
-			tw.printf("%s  %s\n", tw.paint(bold, "unit "+g.unit), tw.paint(dim, "("+who+")"))
+			tw.printf("%s  %s\n", tw.paint(bold, "unit "+term(g.unit)), tw.paint(dim, "("+who+")"))
 		}
 		indent := ""
 		if g.unit != "" {
@@ -153,18 +154,18 @@ func Text(w io.Writer, res *policy.Result, opt TextOptions) error {
 				if g.unit == "" || !sameOwners(f.Owners, g.owner) {
 					who = "  " + tw.paint(dim, "("+ownersText(f.Owners)+")")
 				}
-				tw.printf("%s%s%s\n", indent, tw.paint(bold, f.Path), who)
+				tw.printf("%s%s%s\n", indent, tw.paint(bold, term(f.Path)), who)
 			}
 			pos := ""
 			if f.Line > 0 {
 				pos = fmt.Sprintf("%d:%d", f.Line, f.Column)
 			}
-			tw.printf("%s  %-8s %s  %s %s\n", indent, pos, tw.severity(f.Severity), f.Message, tw.paint(dim, "["+f.Rule+"]"))
+			tw.printf("%s  %-8s %s  %s %s\n", indent, pos, tw.severity(f.Severity), term(f.Message), tw.paint(dim, "["+term(f.Rule)+"]"))
 			if f.Remedy != "" {
-				tw.printf("%s  %-8s %-7s  fix: %s\n", indent, "", "", f.Remedy)
+				tw.printf("%s  %-8s %-7s  fix: %s\n", indent, "", "", term(f.Remedy))
 			}
 			if f.ExceptedBy != "" {
-				tw.printf("%s  %-8s %-7s  %s\n", indent, "", "", tw.paint(green, "waived by exception "+f.ExceptedBy+" (its approval is verified by the ownerbot App)"))
+				tw.printf("%s  %-8s %-7s  %s\n", indent, "", "", tw.paint(green, "waived by exception "+term(f.ExceptedBy)+" (its approval is verified by the ownerbot App)"))
 			}
 		}
 		tw.printf("\n")
@@ -190,7 +191,7 @@ func Text(w io.Writer, res *policy.Result, opt TextOptions) error {
 			plural(s.Info, "note", "notes"), waived)
 	}
 	if s.CODEOWNERS != "" {
-		tw.printf("CODEOWNERS: %s, %s; %s, %.1f%% owned", s.CODEOWNERS,
+		tw.printf("CODEOWNERS: %s, %s; %s, %.1f%% owned", term(s.CODEOWNERS),
 			plural(s.Rules, "rule", "rules"), plural(s.Files, "file", "files"), s.Coverage)
 	} else {
 		tw.printf("CODEOWNERS: none; %s, none owned", plural(s.Files, "file", "files"))
@@ -200,7 +201,7 @@ func Text(w io.Writer, res *policy.Result, opt TextOptions) error {
 	}
 	tw.printf("\n")
 	for _, g := range skipGroups(s.Skipped) {
-		tw.printf("%s\n", tw.paint(dim, g.say(func(id string) string { return id })))
+		tw.printf("%s\n", tw.paint(dim, term(g.say(func(id string) string { return id }))))
 	}
 	return tw.err
 }
@@ -293,8 +294,13 @@ func ownersText(owners []string) string {
 	if len(owners) == 0 {
 		return "no owner"
 	}
-	return "owners " + strings.Join(owners, " ")
+	return "owners " + term(strings.Join(owners, " "))
 }
+
+// term makes text from the repository safe to print on a terminal: escape
+// sequences, bells, NULs, bidirectional overrides and bytes that are not
+// UTF-8 are written as Go escapes (\x1b, \u202e) instead of acting.
+func term(s string) string { return gfm.Printable(s) }
 
 func plural(n int, one, many string) string {
 	if n == 1 {

@@ -19,8 +19,10 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ownerbot/ownerbot/internal/config"
+	"github.com/ownerbot/ownerbot/internal/gfm"
 	"github.com/ownerbot/ownerbot/internal/policy"
 )
 
@@ -225,14 +227,28 @@ func staleText(s StalePR) string {
 	return b.String()
 }
 
+// maxTitle bounds an issue's title: GitHub takes 256 characters at most.
+const maxTitle = 256
+
+// title is an issue's title: plain text, control characters written as
+// escapes, a long unit name shortened to fit.
 func title(id Identity) string {
-	if id.Kind == KindTeam {
-		return "Ownership work due for " + id.Name
-	}
-	if id.Name == "/" {
+	if id.Name == "/" && id.Kind != KindTeam {
 		return "Ownership work due at the repository root"
 	}
-	return "Ownership work due in " + id.Name
+	prefix := "Ownership work due in "
+	if id.Kind == KindTeam {
+		prefix = "Ownership work due for "
+	}
+	name := gfm.Printable(id.Name)
+	if len(prefix)+len(name) > maxTitle {
+		cut := maxTitle - len(prefix) - len("…")
+		for cut > 0 && !utf8.RuneStart(name[cut]) {
+			cut--
+		}
+		name = name[:cut] + "…"
+	}
+	return prefix + name
 }
 
 // audience splits owners into users to assign and teams (and e-mail

@@ -27,10 +27,22 @@ type Server struct {
 	CacheMaxBytes  int64
 	Workers        int
 	QueueSize      int
-	LogLevel       string
+	// QueueMaxBytes bounds the payload bytes of queued deliveries, as
+	// QueueSize bounds their number.
+	QueueMaxBytes int64
+	// WebhookReads is how many deliveries larger than 64 KiB are read at
+	// once; beyond it they are answered 503 with Retry-After, unread.
+	WebhookReads int
+	LogLevel     string
 	// ShutdownTimeout is how long in-flight work may take to finish after
 	// SIGTERM.
 	ShutdownTimeout time.Duration
+	// JobRetries is how many times a webhook job that failed for a reason
+	// that may pass is tried again before it is left to the sweep; 0: never.
+	JobRetries int
+	// JobRetryDelay is the wait before the first retry; each next one is
+	// four times longer.
+	JobRetryDelay time.Duration
 
 	// Write pacing per installation, for ghapp.Config (same meaning: a
 	// negative interval turns that pacing off). OWNERBOT_WRITE_INTERVAL and
@@ -62,6 +74,16 @@ const (
 	DefaultCacheMaxBytes = 10 << 30
 	DefaultWorkers       = 4
 	DefaultQueueSize     = 1000
+	DefaultQueueMaxBytes = 128 << 20
+	DefaultWebhookReads  = 4
+	// 30 s, 2 min and 8 min before the three retries: see webhook's
+	// DefaultRetries for why.
+	DefaultJobRetries    = 3
+	DefaultJobRetryDelay = 30 * time.Second
+	// MaxJobRetries and MaxJobRetryDelay catch typos: past them a job
+	// would wait hours or days, the sweep's work.
+	MaxJobRetries    = 10
+	MaxJobRetryDelay = time.Hour
 
 	// The pacing defaults are ghapp's: GitHub's guidance of a second
 	// between writes and 500 content-creating requests an hour.
@@ -93,7 +115,9 @@ func fromEnv(getenv func(string) string, readFile func(string) ([]byte, error), 
 	s := Server{
 		APIURL: DefaultAPIURL, ListenAddr: DefaultListenAddr, CacheDir: DefaultCacheDir,
 		CacheMaxBytes: DefaultCacheMaxBytes, Workers: DefaultWorkers, QueueSize: DefaultQueueSize,
+		QueueMaxBytes: DefaultQueueMaxBytes, WebhookReads: DefaultWebhookReads,
 		LogLevel: "info", ShutdownTimeout: 25 * time.Second,
+		JobRetries: DefaultJobRetries, JobRetryDelay: DefaultJobRetryDelay,
 		WriteInterval: DefaultWriteInterval, ContentInterval: DefaultContentInterval, ContentBurst: DefaultContentBurst,
 		SweepTimeZone: time.UTC, SweepConcurrency: DefaultSweepConcurrency,
 	}
@@ -197,12 +221,37 @@ func fromEnv(getenv func(string) string, readFile func(string) ([]byte, error), 
 	if mb > 0 {
 		s.CacheMaxBytes = int64(mb) << 20
 	}
+	queueMB := 0
+	positive("OWNERBOT_QUEUE_MAX_MB", &queueMB)
+	switch {
+	case queueMB > 1<<20: // a tebibyte of queued payloads is a typo
+		fail("OWNERBOT_QUEUE_MAX_MB must be at most 1048576 (1 TiB), got %d", queueMB)
+	case queueMB > 0:
+		s.QueueMaxBytes = int64(queueMB) << 20
+	}
+	positive("OWNERBOT_WEBHOOK_READS", &s.WebhookReads)
 	if v := getenv("OWNERBOT_SHUTDOWN_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
 			fail("OWNERBOT_SHUTDOWN_TIMEOUT must be a duration such as 25s, got %q", v)
 		} else {
 			s.ShutdownTimeout = d
+		}
+	}
+	if v := strings.TrimSpace(getenv("OWNERBOT_JOB_RETRIES")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > MaxJobRetries {
+			fail("OWNERBOT_JOB_RETRIES must be a number from 0 (no retries) to %d, got %q", MaxJobRetries, v)
+		} else {
+			s.JobRetries = n
+		}
+	}
+	if v := strings.TrimSpace(getenv("OWNERBOT_JOB_RETRY_DELAY")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 || d > MaxJobRetryDelay {
+			fail("OWNERBOT_JOB_RETRY_DELAY must be a positive duration of at most 1h such as 30s, got %q", v)
+		} else {
+			s.JobRetryDelay = d
 		}
 	}
 	if v := getenv("OWNERBOT_LOG_LEVEL"); v != "" {

@@ -35,7 +35,8 @@ func TestServerFromEnv(t *testing.T) {
 	}
 	want := Server{AppID: 42, PrivateKey: []byte(testPEM), WebhookSecrets: [][]byte{[]byte("s3cret")},
 		APIURL: DefaultAPIURL, ListenAddr: ":8080", CacheDir: DefaultCacheDir, CacheMaxBytes: DefaultCacheMaxBytes,
-		Workers: 4, QueueSize: 1000, LogLevel: "info", ShutdownTimeout: 25 * time.Second,
+		Workers: 4, QueueSize: 1000, QueueMaxBytes: 128 << 20, WebhookReads: 4, LogLevel: "info", ShutdownTimeout: 25 * time.Second,
+		JobRetries: 3, JobRetryDelay: 30 * time.Second,
 		WriteInterval: time.Second, ContentInterval: 7200 * time.Millisecond, ContentBurst: 20,
 		SweepTimeZone: time.UTC, SweepConcurrency: 2}
 	if diff := cmp.Diff(want, got, sameZone); diff != "" {
@@ -46,7 +47,8 @@ func TestServerFromEnv(t *testing.T) {
 		"OWNERBOT_APP_ID": "7", "OWNERBOT_PRIVATE_KEY": strings.ReplaceAll(testPEM, "\n", `\n`),
 		"OWNERBOT_WEBHOOK_SECRET": "new, old", "OWNERBOT_GITHUB_API_URL": "https://ghe.example.com/api/v3/",
 		"OWNERBOT_LISTEN_ADDR": "127.0.0.1:9000", "OWNERBOT_CACHE_DIR": "/tmp/c", "OWNERBOT_CACHE_MAX_MB": "512",
-		"OWNERBOT_WORKERS": "8", "OWNERBOT_QUEUE_SIZE": "50", "OWNERBOT_LOG_LEVEL": "DEBUG", "OWNERBOT_SHUTDOWN_TIMEOUT": "5s",
+		"OWNERBOT_WORKERS": "8", "OWNERBOT_QUEUE_SIZE": "50", "OWNERBOT_QUEUE_MAX_MB": "32", "OWNERBOT_WEBHOOK_READS": "2", "OWNERBOT_LOG_LEVEL": "DEBUG", "OWNERBOT_SHUTDOWN_TIMEOUT": "5s",
+		"OWNERBOT_JOB_RETRIES": "5", "OWNERBOT_JOB_RETRY_DELAY": "200ms",
 		"OWNERBOT_WRITE_INTERVAL": "2s", "OWNERBOT_CONTENT_INTERVAL": "10s", "OWNERBOT_CONTENT_BURST": "5",
 		"OWNERBOT_SWEEP_SCHEDULE": "30 2 * * 1-5", "OWNERBOT_SWEEP_TZ": "Europe/Berlin",
 		"OWNERBOT_SWEEP_FORKS": "true", "OWNERBOT_SWEEP_CONCURRENCY": "6",
@@ -58,7 +60,8 @@ func TestServerFromEnv(t *testing.T) {
 	}
 	want = Server{AppID: 7, PrivateKey: []byte(testPEM), WebhookSecrets: [][]byte{[]byte("new"), []byte("old")},
 		APIURL: "https://ghe.example.com/api/v3/", ListenAddr: "127.0.0.1:9000", CacheDir: "/tmp/c", CacheMaxBytes: 512 << 20,
-		Workers: 8, QueueSize: 50, LogLevel: "debug", ShutdownTimeout: 5 * time.Second,
+		Workers: 8, QueueSize: 50, QueueMaxBytes: 32 << 20, WebhookReads: 2, LogLevel: "debug", ShutdownTimeout: 5 * time.Second,
+		JobRetries: 5, JobRetryDelay: 200 * time.Millisecond,
 		WriteInterval: 2 * time.Second, ContentInterval: 10 * time.Second, ContentBurst: 5,
 		SweepSchedule: "30 2 * * 1-5", SweepTimeZone: berlin(t), SweepForks: true, SweepConcurrency: 6,
 		PushgatewayURL: "http://pushgateway.monitoring:9091"}
@@ -87,6 +90,15 @@ func TestServerFromEnvErrors(t *testing.T) {
 		{"no app id", map[string]string{"OWNERBOT_APP_ID": ""}, "OWNERBOT_APP_ID is not set"},
 		{"bad app id", map[string]string{"OWNERBOT_APP_ID": "x"}, "positive number"},
 		{"bad workers", map[string]string{"OWNERBOT_WORKERS": "0"}, "OWNERBOT_WORKERS must be a positive number"},
+		{"zero queue bytes", map[string]string{"OWNERBOT_QUEUE_MAX_MB": "0"}, "OWNERBOT_QUEUE_MAX_MB must be a positive number"},
+		{"huge queue bytes", map[string]string{"OWNERBOT_QUEUE_MAX_MB": "9999999999999"}, "OWNERBOT_QUEUE_MAX_MB must be at most 1048576 (1 TiB)"},
+		{"bad webhook reads", map[string]string{"OWNERBOT_WEBHOOK_READS": "none"}, "OWNERBOT_WEBHOOK_READS must be a positive number"},
+		{"negative job retries", map[string]string{"OWNERBOT_JOB_RETRIES": "-1"}, "OWNERBOT_JOB_RETRIES must be a number from 0 (no retries) to 10"},
+		{"too many job retries", map[string]string{"OWNERBOT_JOB_RETRIES": "11"}, `to 10, got "11"`},
+		{"job retries not a number", map[string]string{"OWNERBOT_JOB_RETRIES": "three"}, "OWNERBOT_JOB_RETRIES must be a number"},
+		{"zero retry delay", map[string]string{"OWNERBOT_JOB_RETRY_DELAY": "0s"}, "OWNERBOT_JOB_RETRY_DELAY must be a positive duration"},
+		{"retry delay over an hour", map[string]string{"OWNERBOT_JOB_RETRY_DELAY": "2h"}, `OWNERBOT_JOB_RETRY_DELAY must be a positive duration of at most 1h such as 30s, got "2h"`},
+		{"retry delay without a unit", map[string]string{"OWNERBOT_JOB_RETRY_DELAY": "30"}, "OWNERBOT_JOB_RETRY_DELAY"},
 		{"bad url", map[string]string{"OWNERBOT_GITHUB_API_URL": "api.github.com"}, "http(s) URL"},
 		{"bad level", map[string]string{"OWNERBOT_LOG_LEVEL": "loud"}, "OWNERBOT_LOG_LEVEL"},
 		{"bad timeout", map[string]string{"OWNERBOT_SHUTDOWN_TIMEOUT": "soon"}, "OWNERBOT_SHUTDOWN_TIMEOUT"},
@@ -265,5 +277,17 @@ func TestSweepFromEnv(t *testing.T) {
 	_, err = SweepFromEnv(env(map[string]string{"OWNERBOT_SWEEP_SCHEDULE": "nope"}), readFiles(nil))
 	if n := len(err.(interface{ Unwrap() []error }).Unwrap()); n != 3 {
 		t.Errorf("%d errors, want 3 (id, key, schedule): %v", n, err)
+	}
+}
+
+// OWNERBOT_JOB_RETRIES=0 turns job retries off; it is not "the default".
+func TestJobRetriesOff(t *testing.T) {
+	vars := map[string]string{"OWNERBOT_APP_ID": "42", "OWNERBOT_PRIVATE_KEY_FILE": "/k.pem", "OWNERBOT_WEBHOOK_SECRET": "s3cret", "OWNERBOT_JOB_RETRIES": " 0 "}
+	s, err := ServerFromEnv(env(vars), readFiles(map[string]string{"/k.pem": testPEM}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]any{0, DefaultJobRetryDelay}, []any{s.JobRetries, s.JobRetryDelay}); diff != "" {
+		t.Errorf("retries, delay (-want +got):\n%s", diff)
 	}
 }

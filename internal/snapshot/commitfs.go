@@ -31,7 +31,6 @@ const (
 )
 
 var (
-	errLinkLoop   = errors.New("too many levels of symbolic links")
 	errNotDir     = errors.New("not a directory")
 	errIsDir      = errors.New("is a directory")
 	errNotSymlink = fmt.Errorf("not a symbolic link: %w", fs.ErrInvalid)
@@ -39,8 +38,9 @@ var (
 
 // commitFS is the file system of one commit's tree. Files are the tree's
 // blobs; directories are implied by the paths below them, as git records no
-// directories of its own. Symbolic links are followed within the tree, as
-// os.DirFS follows them on disk; a link that leaves the tree does not exist.
+// directories of its own. Symbolic links are followed while they stay inside
+// the tree; reading through one that leads out, or loops, fails with a
+// *LinkError (links.go).
 // Submodules are listed (fs.ModeIrregular) but cannot be opened.
 type commitFS struct {
 	repo    *repository
@@ -48,6 +48,7 @@ type commitFS struct {
 	entries []entry  // entries[i] is paths[i]'s
 	modTime time.Time
 	limit   int // on len(paths): maxTreeFiles, less in tests
+	links   *linkLog
 }
 
 type entry struct {
@@ -57,11 +58,12 @@ type entry struct {
 
 // commitFS lists the tree of commit c and returns a file system over it.
 func (r *repository) commitFS(c *object.Commit) (*commitFS, error) {
-	f := &commitFS{repo: r, modTime: commitTime(c), limit: maxTreeFiles}
+	f := &commitFS{repo: r, modTime: commitTime(c), limit: maxTreeFiles, links: &linkLog{}}
 	if err := f.list(c.TreeHash, ""); err != nil {
 		return nil, err
 	}
 	f.sort()
+	f.refuseLinks()
 	return f, nil
 }
 
@@ -74,9 +76,10 @@ func (f *commitFS) list(h plumbing.Hash, prefix string) error {
 	entries := t.cursor()
 	for e, ok := entries.next(); ok; e, ok = entries.next() {
 		// git refuses to check out such names; a crafted tree can still hold
-		// them, and no fs.FS path could name them.
+		// them, and no fs.FS path could name them (.git: a checkout's would be
+		// git's metadata, which is not the repository's, see links.go).
 		if name := string(e.name); name == "" || name == "." || name == ".." ||
-			strings.ContainsAny(name, "/\x00") {
+			strings.ContainsAny(name, "/\x00") || strings.EqualFold(name, ".git") {
 			continue
 		}
 		p := prefix + string(e.name)
@@ -148,67 +151,61 @@ type node struct {
 	dir  string
 }
 
+// resolver resolves names in the commit's tree, following links only while
+// they stay inside it (see links.go).
+func (f *commitFS) resolver() *linkResolver {
+	return &linkResolver{
+		kind: func(p string) (entryKind, error) {
+			if i, ok := f.lookup(p); ok {
+				if f.entries[i].mode == filemode.Symlink {
+					return kindLink, nil
+				}
+				return kindFile, nil
+			}
+			if f.isDir(p) {
+				return kindDir, nil
+			}
+			return 0, fs.ErrNotExist
+		},
+		readLink: func(p string) (string, error) {
+			i, _ := f.lookup(p)
+			target, err := f.repo.readSmallBlob(f.entries[i].hash, maxLinkTarget)
+			if err != nil {
+				return "", fmt.Errorf("read link %s: %w", p, err)
+			}
+			return string(target), nil
+		},
+		hideGit: true, // as on disk, so the same commit is judged the same way
+		log:     f.links,
+	}
+}
+
 // resolve finds what name refers to, following symbolic links in every
 // element but the last, and in the last too when follow is set.
 func (f *commitFS) resolve(op, name string, follow bool) (node, error) {
 	if !fs.ValidPath(name) {
 		return node{}, &fs.PathError{Op: op, Path: name, Err: fs.ErrInvalid}
 	}
-	fail := func(err error) (node, error) { return node{}, &fs.PathError{Op: op, Path: name, Err: err} }
-	cur, rest := "", name // cur is a directory free of links; "" is the root
-	if name == "." {
-		rest = ""
+	p, err := f.resolver().resolve(name, follow)
+	if err != nil {
+		return node{}, &fs.PathError{Op: op, Path: name, Err: err}
 	}
-	for hops := 0; rest != ""; {
-		elem, after, _ := strings.Cut(rest, "/")
-		rest = after
-		p := join(cur, elem)
-		if i, ok := f.lookup(p); ok {
-			if f.entries[i].mode == filemode.Symlink && (rest != "" || follow) {
-				if hops++; hops > maxSymlinkHops {
-					return fail(errLinkLoop)
-				}
-				target, err := f.repo.readSmallBlob(f.entries[i].hash, maxLinkTarget)
-				if err != nil {
-					return fail(fmt.Errorf("read link %s: %w", p, err))
-				}
-				resolved, ok := resolveLink(cur, string(target))
-				if !ok {
-					return fail(fmt.Errorf("link %s -> %s leaves the repository: %w", p, target, fs.ErrNotExist))
-				}
-				cur, rest = "", join(resolved, rest)
-				continue
-			}
-			if rest != "" {
-				return fail(errNotDir)
-			}
-			return node{file: i}, nil
-		}
-		if !f.isDir(p) {
-			return fail(fs.ErrNotExist)
-		}
-		cur = p
+	if i, ok := f.lookup(p); ok {
+		return node{file: i}, nil
 	}
-	if cur == "" {
-		cur = "."
-	}
-	return node{file: -1, dir: cur}, nil
+	return node{file: -1, dir: p}, nil
 }
 
-// resolveLink resolves a link's target against the directory holding the
-// link, both relative to the root. It fails for targets outside the tree.
-func resolveLink(dir, target string) (string, bool) {
-	if target == "" || path.IsAbs(target) {
-		return "", false
+// refuseLinks resolves every link of the tree once, so that the tree's
+// links log holds each one that leads outside or loops before anything
+// reads them.
+func (f *commitFS) refuseLinks() {
+	r := f.resolver()
+	for i, e := range f.entries {
+		if e.mode == filemode.Symlink {
+			_, _ = r.resolve(f.paths[i], true) // errors are logged
+		}
 	}
-	p := path.Join(dir, target) // dir holds no links, so ".." is lexical
-	if p == ".." || strings.HasPrefix(p, "../") {
-		return "", false
-	}
-	if p == "." {
-		p = ""
-	}
-	return p, true
 }
 
 func join(dir, elem string) string {

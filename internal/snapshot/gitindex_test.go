@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -86,7 +87,7 @@ func TestOpenReadsEveryKindOfIndex(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ours, err := parseIndexPaths(data)
+			ours, ourLinks, err := parseIndexPaths(data)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -98,14 +99,20 @@ func TestOpenReadsEveryKindOfIndex(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var theirs []string
+			var theirs, theirLinks []string
 			for _, e := range idx.Entries {
 				if !e.IntentToAdd {
 					theirs = append(theirs, e.Name)
+					if e.Mode == filemode.Symlink {
+						theirLinks = append(theirLinks, e.Name)
+					}
 				}
 			}
 			if diff := cmp.Diff(theirs, ours); diff != "" {
 				t.Errorf("parseIndexPaths (-go-git +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(theirLinks, ourLinks); diff != "" {
+				t.Errorf("parseIndexPaths links (-go-git +got):\n%s", diff)
 			}
 		})
 	}
@@ -170,7 +177,7 @@ func TestParseIndexPathsOfTruncatedIndexes(t *testing.T) {
 	for n := range len(data) - hashSize {
 		body := slices.Clone(data[:n])
 		sum := sha1.Sum(body)
-		paths, err := parseIndexPaths(append(body, sum[:]...))
+		paths, _, err := parseIndexPaths(append(body, sum[:]...))
 		if err == nil && !slices.Equal(paths, []string{"README.md", "src/a.go"}[:len(paths)]) {
 			t.Errorf("%d bytes: %v", n, paths)
 		}
@@ -218,31 +225,36 @@ type indexEntry struct {
 func TestParseIndexPaths(t *testing.T) {
 	file := func(name string) indexEntry { return indexEntry{name: name, mode: 0o100644} }
 	tests := []struct {
-		name  string
-		index []byte
-		want  []string
-		err   error // nil with want nil: any error
+		name      string
+		index     []byte
+		want      []string
+		wantLinks []string
+		err       error // nil with want nil: any error
 	}{
-		{"plain", encodeIndex(2, []indexEntry{file("a"), file("b/c")}), []string{"a", "b/c"}, nil},
-		{"extensions skipped", encodeIndex(2, []indexEntry{file("a")}, "TREE", "REUC"), []string{"a"}, nil},
-		{"intent to add", encodeIndex(3, []indexEntry{file("a"), {name: "b", mode: 0o100644, extended: indexExtIntentToAdd}}), []string{"a"}, nil},
-		{"gitlink and symlink", encodeIndex(2, []indexEntry{{name: "sub", mode: 0o160000}, {name: "ln", mode: 0o120000}}), []string{"sub", "ln"}, nil},
-		{"directory entry", encodeIndex(3, []indexEntry{file("a"), {name: "dir/", mode: 0o040000, extended: 0x4000}}), nil, errIndexUnsupported},
-		{"split index", encodeIndex(2, []indexEntry{file("a")}, "link"), nil, errIndexUnsupported},
-		{"sparse index", encodeIndex(2, []indexEntry{file("a")}, "sdir"), nil, errIndexUnsupported},
-		{"version 5", encodeIndex(5, nil), nil, errIndexUnsupported},
-		{"not an index", append([]byte("JUNK"), make([]byte, 40)...), nil, nil},
-		{"empty", nil, nil, nil},
+		{"plain", encodeIndex(2, []indexEntry{file("a"), file("b/c")}), []string{"a", "b/c"}, nil, nil},
+		{"extensions skipped", encodeIndex(2, []indexEntry{file("a")}, "TREE", "REUC"), []string{"a"}, nil, nil},
+		{"intent to add", encodeIndex(3, []indexEntry{file("a"), {name: "b", mode: 0o100644, extended: indexExtIntentToAdd}}), []string{"a"}, nil, nil},
+		{"gitlink and symlink", encodeIndex(2, []indexEntry{{name: "sub", mode: 0o160000}, {name: "ln", mode: 0o120000}}), []string{"sub", "ln"}, []string{"ln"}, nil},
+		{"intent-to-add symlink", encodeIndex(3, []indexEntry{{name: "ln", mode: 0o120000, extended: indexExtIntentToAdd}}), []string{}, nil, nil},
+		{"directory entry", encodeIndex(3, []indexEntry{file("a"), {name: "dir/", mode: 0o040000, extended: 0x4000}}), nil, nil, errIndexUnsupported},
+		{"split index", encodeIndex(2, []indexEntry{file("a")}, "link"), nil, nil, errIndexUnsupported},
+		{"sparse index", encodeIndex(2, []indexEntry{file("a")}, "sdir"), nil, nil, errIndexUnsupported},
+		{"version 5", encodeIndex(5, nil), nil, nil, errIndexUnsupported},
+		{"not an index", append([]byte("JUNK"), make([]byte, 40)...), nil, nil, nil},
+		{"empty", nil, nil, nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := parseIndexPaths(tt.index)
+			got, links, err := parseIndexPaths(tt.index)
 			if tt.want != nil {
 				if err != nil {
 					t.Fatal(err)
 				}
 				if diff := cmp.Diff(tt.want, got); diff != "" {
 					t.Errorf("paths (-want +got):\n%s", diff)
+				}
+				if diff := cmp.Diff(tt.wantLinks, links); diff != "" {
+					t.Errorf("links (-want +got):\n%s", diff)
 				}
 				return
 			}
@@ -256,6 +268,7 @@ func TestParseIndexPaths(t *testing.T) {
 func FuzzParseIndexPaths(f *testing.F) {
 	f.Add(encodeIndex(2, []indexEntry{{name: "a", mode: 0o100644}, {name: "b/c", mode: 0o100755}}, "TREE"))
 	f.Add(encodeIndex(3, []indexEntry{{name: strings.Repeat("x", 5000), mode: 0o100644, extended: indexExtIntentToAdd}}))
+	f.Add(encodeIndex(2, []indexEntry{{name: "a", mode: 0o120000}, {name: "b", mode: 0o100644}}))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		// Fuzzed bytes rarely carry a valid checksum; give them one half the
 		// time so that the entries get parsed.
@@ -264,9 +277,15 @@ func FuzzParseIndexPaths(f *testing.F) {
 			sum := sha1.Sum(body)
 			data = append(slices.Clone(body), sum[:]...)
 		}
-		paths, err := parseIndexPaths(data)
+		paths, links, err := parseIndexPaths(data)
 		if err == nil && len(paths) > len(data)/indexEntryFixedSize {
 			t.Errorf("%d paths from %d bytes", len(paths), len(data))
+		}
+		// Every link is a listed path.
+		for _, l := range links {
+			if !slices.Contains(paths, l) {
+				t.Errorf("link %q is not among the paths %q", l, paths)
+			}
 		}
 	})
 }

@@ -62,31 +62,31 @@ func (r *repository) close() error {
 	return r.store.Close()
 }
 
-// indexPaths lists the paths in the index.
-func (r *repository) indexPaths() ([]string, error) {
+// indexPaths lists the paths in the index, and which of them git holds as
+// symbolic links.
+func (r *repository) indexPaths() (paths, links []string, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	f, err := r.store.Filesystem().Open("index")
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil // nothing staged yet
+		return nil, nil, nil // nothing staged yet
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	data, err := io.ReadAll(f)
 	f.Close()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	paths, err := parseIndexPaths(data)
-	if err != nil {
-		return nil, err
+	if paths, links, err = parseIndexPaths(data); err != nil {
+		return nil, nil, err
 	}
 	// The index is sorted; a conflicted path appears once per stage.
 	if !slices.IsSorted(paths) {
 		slices.Sort(paths)
 	}
-	return slices.Compact(paths), nil
+	return slices.Compact(paths), links, nil
 }
 
 // resolve finds the commit that ref names.

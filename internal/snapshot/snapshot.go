@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -40,7 +39,10 @@ var (
 )
 
 // A Tree is a repository's files. Trees from [Open] read contents from the
-// working tree; trees from [OpenRef] read the committed contents.
+// working tree; trees from [OpenRef] read the committed contents. Either way
+// nothing outside the repository is read: a symbolic link is followed only
+// while it stays inside (see [LinkError]), and the links refused are listed
+// by OutsideLinks and LinkLoops.
 //
 // Besides Open, a Tree implements fs.ReadFileFS, fs.StatFS, fs.ReadDirFS and
 // fs.ReadLinkFS by forwarding to its FS, so the helpers in io/fs take the
@@ -58,6 +60,9 @@ type Tree struct {
 	repo      *repository
 	commit    plumbing.Hash
 	commitErr error
+
+	links *linkLog
+	dir   *DirFS // the working tree, for trees from Open
 }
 
 // Paths returns the repository-relative paths of the tree's files, sorted
@@ -81,14 +86,30 @@ func (t *Tree) Commit() string {
 }
 
 // Close releases the few pack files a tree backed by git keeps open between
-// reads. A tree stays usable after Close, reopening them as needed; Close
-// on a tree without git does nothing.
+// reads, and the working tree's directory of a tree from [Open]. A tree from
+// [OpenRef] stays usable after Close, reopening packs as needed; a tree from
+// Open can no longer read files, though its history still works.
 func (t *Tree) Close() error {
-	if t.repo == nil {
-		return nil
+	var err error
+	if t.dir != nil {
+		err = t.dir.Close()
 	}
-	return t.repo.close()
+	if t.repo != nil {
+		err = errors.Join(err, t.repo.close())
+	}
+	return err
 }
+
+// OutsideLinks returns, sorted, the symbolic links of the tree that lead
+// outside the repository (or into .git): every such link the tree lists,
+// found when it was opened, and any other that reading met, such as a
+// directory the index lists files below that is a link in the working
+// tree. Nothing is read through them.
+func (t *Tree) OutsideLinks() []string { return t.links.list(false) }
+
+// LinkLoops returns, sorted, the symbolic links of the tree that never
+// resolve because they loop, found as OutsideLinks are.
+func (t *Tree) LinkLoops() []string { return t.links.list(true) }
 
 // ReadFile reads the named file, as fs.ReadFile on the tree's FS does.
 func (t *Tree) ReadFile(name string) ([]byte, error) { return fs.ReadFile(t.FS, name) }
@@ -107,8 +128,8 @@ func (t *Tree) Lstat(name string) (fs.FileInfo, error) { return fs.Lstat(t.FS, n
 
 // Open opens the tree at dir: the files git tracks when dir is the top of a
 // git checkout, every file below dir otherwise. Contents are read from the
-// working tree; LastChanged walks the history from HEAD as it was when Open
-// ran.
+// working tree through a [DirFS], so no read leaves dir; LastChanged walks
+// the history from HEAD as it was when Open ran. Close releases dir.
 func Open(dir string) (*Tree, error) {
 	info, err := os.Stat(dir)
 	if err != nil {
@@ -117,12 +138,28 @@ func Open(dir string) (*Tree, error) {
 	if !info.IsDir() {
 		return nil, fmt.Errorf("%s: not a directory", dir)
 	}
-	t := &Tree{FS: os.DirFS(dir), root: dir}
-	if _, statErr := os.Lstat(filepath.Join(dir, ".git")); statErr != nil {
+	dfs, err := OpenDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	t, err := openWorkTree(dir, dfs)
+	if err != nil {
+		dfs.Close()
+		return nil, err
+	}
+	return t, nil
+}
+
+func openWorkTree(dir string, dfs *DirFS) (*Tree, error) {
+	t := &Tree{FS: dfs, root: dir, links: dfs.links, dir: dfs}
+	var links []string // the listed paths that are symbolic links
+	var err error
+	if _, statErr := dfs.root.Lstat(".git"); statErr != nil {
 		t.source = Directory
-		if t.paths, err = walkPaths(t.FS); err != nil {
+		if t.paths, links, err = walkPaths(dfs.raw); err != nil {
 			return nil, err
 		}
+		dfs.refuseLinks(links)
 		return t, nil
 	}
 	t.source = GitIndex
@@ -130,9 +167,12 @@ func Open(dir string) (*Tree, error) {
 	if err != nil {
 		return nil, err
 	}
-	if t.paths, err = repo.indexPaths(); err != nil {
+	if t.paths, links, err = repo.indexPaths(); err != nil {
 		return nil, fmt.Errorf("read git index of %s: %w", dir, err)
 	}
+	// The index says which paths git holds as links; the working tree says
+	// where they lead now.
+	dfs.refuseLinks(links)
 	t.repo = repo
 	head, err := repo.git.Head()
 	switch {
@@ -173,7 +213,7 @@ func OpenRef(dir, ref string) (*Tree, error) {
 	}
 	return &Tree{
 		FS: fsys, root: dir, paths: fsys.paths, source: GitCommit,
-		repo: repo, commit: commit.Hash,
+		repo: repo, commit: commit.Hash, links: fsys.links,
 	}, nil
 }
 
@@ -185,9 +225,10 @@ func FromPaths(fsys fs.FS, paths []string) *Tree {
 	return &Tree{FS: fsys, paths: slices.Compact(paths), source: Directory}
 }
 
-func walkPaths(fsys fs.FS) ([]string, error) {
-	var paths []string
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+// walkPaths lists the files below the root of fsys, and which of them are
+// symbolic links. Links are listed, never walked into.
+func walkPaths(fsys fs.FS) (paths, links []string, err error) {
+	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -198,8 +239,11 @@ func walkPaths(fsys fs.FS) ([]string, error) {
 			return nil
 		}
 		paths = append(paths, p)
+		if d.Type()&fs.ModeSymlink != 0 {
+			links = append(links, p)
+		}
 		return nil
 	})
 	slices.Sort(paths)
-	return paths, err
+	return paths, links, err
 }

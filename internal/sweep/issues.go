@@ -13,8 +13,9 @@ import (
 	"github.com/ownerbot/ownerbot/internal/review"
 )
 
-// listIssues returns the repository's issues with the bot's label, open
-// and closed, pull requests left out.
+// listIssues returns the issues the App opened with its label, open and
+// closed, pull requests left out. Anyone may open an issue with the label
+// and a copy of a marker; only the App's are its living issues.
 func listIssues(ctx context.Context, t target, label string) ([]*github.Issue, error) {
 	var out []*github.Issue
 	opts := &github.IssueListByRepoOptions{State: "all", Labels: []string{label}, ListOptions: github.ListOptions{PerPage: 100}}
@@ -24,7 +25,7 @@ func listIssues(ctx context.Context, t target, label string) ([]*github.Issue, e
 			return nil, fmt.Errorf("list issues labelled %s: %w", label, err)
 		}
 		for _, iss := range page {
-			if !iss.IsPullRequest() {
+			if !iss.IsPullRequest() && t.self.WroteIssue(iss) {
 				out = append(out, iss)
 			}
 		}
@@ -64,7 +65,11 @@ func (s *Sweeper) existing(ctx context.Context, t target, label string, desired 
 		}
 		if st.Dup == 0 && (e.State == "open" || wanted[st.Identity]) {
 			err := eachComment(ctx, t, e.Number, func(c *github.IssueComment) bool {
-				e.Notes = append(e.Notes, review.ParseNotes(c.GetBody())...)
+				// A note someone else typed ("reminded 1,000 times") must
+				// not silence the App's reminders and escalations.
+				if t.self.WroteComment(c) {
+					e.Notes = append(e.Notes, review.ParseNotes(c.GetBody())...)
+				}
 				return true
 			})
 			if err != nil {
@@ -96,12 +101,12 @@ func eachComment(ctx context.Context, t target, number int, fn func(*github.Issu
 	}
 }
 
-// findComment returns the id of the comment of issue or pull request
-// number that carries marker, 0 when there is none.
+// findComment returns the id of the App's comment of issue or pull
+// request number that carries marker, 0 when there is none.
 func findComment(ctx context.Context, t target, number int, marker string) (int64, error) {
 	var id int64
 	err := eachComment(ctx, t, number, func(c *github.IssueComment) bool {
-		if strings.Contains(c.GetBody(), marker) {
+		if strings.Contains(c.GetBody(), marker) && t.self.WroteComment(c) {
 			id = c.GetID()
 			return false
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/go-git/go-git/v5/storage/filesystem"
 	"github.com/google/go-github/v60/github"
 
+	"github.com/ownerbot/ownerbot/internal/gfm"
 	"github.com/ownerbot/ownerbot/internal/ghapp"
 	"github.com/ownerbot/ownerbot/internal/gitrepo"
 	"github.com/ownerbot/ownerbot/internal/owners"
@@ -27,6 +28,9 @@ type target struct {
 	owner, name string
 	htmlURL     string
 	gh          *github.Client
+	// self is the App: what its bot user did not write is not its own,
+	// whatever markers it carries.
+	self ghapp.Identity
 }
 
 func (t target) String() string { return t.owner + "/" + t.name }
@@ -35,7 +39,11 @@ func (t target) String() string { return t.owner + "/" + t.name }
 // exceptions, look at its open pull requests, and bring its living issues
 // to the plan.
 func (s *Sweeper) repo(ctx context.Context, inst int64, gh *github.Client, r *github.Repository, recoverChecks bool) (Outcome, error) {
-	t := target{inst: inst, owner: r.GetOwner().GetLogin(), name: r.GetName(), htmlURL: r.GetHTMLURL(), gh: gh}
+	self, err := s.cfg.App.Identity(ctx)
+	if err != nil {
+		return Outcome{}, err
+	}
+	t := target{inst: inst, owner: r.GetOwner().GetLogin(), name: r.GetName(), htmlURL: r.GetHTMLURL(), gh: gh, self: self}
 	defer s.cfg.Locks.lock(fmt.Sprintf("%d/%s", inst, t))()
 	out := Outcome{Writes: map[string]int{}}
 	log := s.cfg.Logger.With().Str("repo", t.String()).Logger()
@@ -102,14 +110,42 @@ func (s *Sweeper) repo(ctx context.Context, inst int64, gh *github.Client, r *gi
 
 	cfg := res.Config.Issues
 	desired := review.Plan(review.Input{Repo: t.String(), Now: now, Config: cfg, Units: units(res), Findings: res.Findings, Stale: stale})
-	actions := review.StaleReminders(stale, func(n int) bool { return reminded[n] })
-	if cfg.Enabled {
+	ev := newEvidence(t, co.Dir, tree, res, ratified)
+	plan := func() ([]review.Action, error) {
+		actions := review.StaleReminders(stale, func(n int) bool { return reminded[n] })
+		if !cfg.Enabled {
+			return actions, nil
+		}
 		existing, err := s.existing(ctx, t, cfg.Labels[0], desired)
 		if err != nil {
-			return out, err
+			return nil, err
 		}
-		ev := newEvidence(t, co.Dir, tree, res, ratified)
-		actions = append(actions, review.Reconcile(t.String(), now, cfg, desired, existing, ev.of)...)
+		return append(actions, review.Reconcile(t.String(), now, cfg, desired, existing, ev.of)...), nil
+	}
+	actions, err := plan()
+	if err != nil || len(actions) == 0 || s.cfg.DryRun {
+		if err == nil {
+			err = s.execute(ctx, t, cfg.Labels[0], actions, &out)
+		}
+		return out, err
+	}
+	// Writes are due. Another process (a replica sweeping on a push, a
+	// CronJob shard) may be writing the same issues: take the repository's
+	// lease, then plan again from what GitHub has now, so two sweeps never
+	// open the same issue or write the same reminder.
+	lease, err := ghapp.AcquireRepoLease(ctx, t.gh, t.owner, t.name, s.cfg.Lease)
+	if err != nil {
+		return out, err
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if err := lease.Release(ctx); err != nil {
+			s.cfg.Logger.Warn().Err(err).Str("repo", t.String()).Msg("lease not released; other sweeps wait for it to go stale")
+		}
+	}()
+	if actions, err = plan(); err != nil {
+		return out, err
 	}
 	return out, s.execute(ctx, t, cfg.Labels[0], actions, &out)
 }
@@ -186,7 +222,7 @@ func (e *evidence) of(ref review.Ref, since time.Time) string {
 	}
 	c, ok := changes[ref.Path]
 	if !ok {
-		return fmt.Sprintf("`%s` is no longer in the repository", ref.Path)
+		return gfm.Code(ref.Path) + " is no longer in the repository"
 	}
 	// A commit dated before the item was listed reached the branch later
 	// (a fast-forward keeps its date), or the item was settled elsewhere:

@@ -266,7 +266,7 @@ func (sim *simulation) act(r *simRepo, d int) {
 			r.hasExceptions = true
 			n := sim.pull(r, "Put off the ownership review of svc/", map[string]string{"svc/OWNERS_EXCEPTIONS.yaml": r.exceptionsFile()},
 				"takes exception "+strings.ToUpper(r.name)+"-1 on the review until "+r.exception.Format(time.DateOnly))
-			r.evidence = append(r.evidence, fmt.Sprintf("exception %s-1 (#%d, approved by @%s)", strings.ToUpper(r.name), n, r.member(2)))
+			r.evidence = append(r.evidence, fmt.Sprintf("exception %s-1 (#%d, approved by `@%s`)", strings.ToUpper(r.name), n, r.member(2)))
 		}
 		var redo []string
 		if waited(itemReview, 2) && !r.exception.IsZero() && now.After(r.exception) {

@@ -35,6 +35,9 @@ type App interface {
 	AppClient() *github.Client
 	Client(installationID int64) (*github.Client, error)
 	Token(ctx context.Context, installationID int64) (string, error)
+	// Identity says who the App is: only issues and comments its bot user
+	// wrote are taken for its own.
+	Identity(ctx context.Context) (ghapp.Identity, error)
 }
 
 // Config wires a Sweeper.
@@ -64,6 +67,9 @@ type Config struct {
 	CheckName string
 	// AppID narrows the search for the App's check runs.
 	AppID int64
+	// Lease is how long to wait for a repository's lease, which a sweep
+	// takes before it writes issues (zero: ghapp's defaults).
+	Lease ghapp.LeasePolicy
 	// OrgConfig reads each organization's ownerbot.yaml, the defaults
 	// under a repository's own configuration. Nil: only the repository's.
 	OrgConfig *orgconfig.Cache

@@ -122,7 +122,7 @@ func (f *fixture) process(t testing.TB, app *ghapp.App, dir string, out *bytes.B
 	if err != nil {
 		t.Fatal(err)
 	}
-	checker := prcheck.New(prcheck.Config{Client: app.Client, Token: app.Token, Clones: clones, Now: f.clock, AppID: f.gh.App.ID})
+	checker := prcheck.New(prcheck.Config{Client: app.Client, Token: app.Token, Clones: clones, Now: f.clock, AppID: f.gh.App.ID, Identity: app.Identity})
 	cfg := sweep.Config{App: app, Clones: clones, Checker: checker, Now: f.clock, Logger: zerolog.Nop(), AppID: f.gh.App.ID, Locks: sweep.NewLocks()}
 	if out != nil {
 		cfg.Out = out
@@ -398,16 +398,55 @@ func TestConcurrentSweeps(t *testing.T) {
 	}
 }
 
-// Sweeps in separate processes cannot share a lock: if they race to open
-// the same issue, the next sweep keeps the oldest and closes the others.
-func TestRacingProcessesConverge(t *testing.T) {
-	f := newFixture(t, "shop")
+// race runs one sweep in each of three processes at once, their requests
+// that open an issue lined up to go out together unless something keeps
+// them apart.
+func (f *fixture) race(t *testing.T, opts ...func(*sweep.Config)) {
+	t.Helper()
+	lineUp := ghtest.NewLineUp(f.gh.Client().Transport, 3, func(r *http.Request) (string, bool) {
+		return r.URL.Path, r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/issues")
+	})
 	var wg sync.WaitGroup
 	for range 3 {
-		s := f.sweeper(t, nil) // each with its own locks
+		app, err := ghapp.New(ghapp.Config{AppID: f.gh.App.ID, PrivateKey: f.gh.App.PrivateKeyPEM(), APIURL: f.gh.URL(),
+			Transport: lineUp, Logger: zerolog.Nop(), Clock: f.clock, WriteInterval: -1, ContentInterval: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := f.process(t, app, t.TempDir(), nil, opts...) // its own locks and memory
 		wg.Go(func() { f.run(t, s) })
 	}
 	wg.Wait()
+}
+
+// Sweeps in separate processes share no lock in memory, but take the
+// repository's lease on GitHub before they write: racing to open the same
+// issue, they open it once, and leave no lease behind.
+func TestRacingProcessesWriteOnce(t *testing.T) {
+	f := newFixture(t, "shop")
+	f.race(t)
+	if issues := f.gh.Issues("acme", "shop"); len(issues) != 1 {
+		t.Errorf("%d issues after three processes raced, want 1", len(issues))
+	}
+	if l := f.gh.RepoLabels("acme", "shop"); len(l) != 0 {
+		t.Errorf("a lease was left behind: %q", l)
+	}
+	f.gh.ResetRecording()
+	f.run(t, f.sweeper(t, nil))
+	if w := writes(f.gh); len(w) != 0 {
+		t.Errorf("after the race, a sweep wrote: %v", w)
+	}
+}
+
+// Processes that raced while each took the other's lease for dead (here:
+// a stale limit of a nanosecond) open the same issue several times: the
+// next sweep keeps the oldest and closes the others.
+func TestDuplicatesConverge(t *testing.T) {
+	f := newFixture(t, "shop")
+	f.race(t, func(c *sweep.Config) { c.Lease.Stale = time.Nanosecond })
+	if n := len(f.gh.Issues("acme", "shop")); n < 2 {
+		t.Fatalf("%d issues: the race made no duplicate to converge", n)
+	}
 	f.run(t, f.sweeper(t, nil))
 	open := 0
 	for _, iss := range f.gh.Issues("acme", "shop") {

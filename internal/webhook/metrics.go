@@ -16,6 +16,7 @@ const (
 	outcomeTooLarge          = "too_large"
 	outcomeBadRequest        = "bad_request"
 	outcomeQueueFull         = "queue_full"
+	outcomeBusy              = "busy" // every read slot taken by another large body
 	outcomeShuttingDown      = "shutting_down"
 )
 
@@ -25,6 +26,8 @@ const (
 	jobError    = "error"
 	jobPanic    = "panic"
 	jobCanceled = "canceled"
+	jobRetry    = "retry"   // failed; it, or a newer event for its pull request, runs again
+	jobGaveUp   = "gave_up" // failed on its last allowed attempt; left to the sweep
 )
 
 // metrics are the server's Prometheus collectors. They always exist, so the
@@ -48,7 +51,11 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		queue: queueMetrics{
 			Gauge: prometheus.NewGauge(prometheus.GaugeOpts{
 				Name: "ownerbot_webhook_queue_depth",
-				Help: "Jobs waiting for a worker, including follow-ups held behind a running job for the same pull request.",
+				Help: "Jobs waiting for a worker, including follow-ups held behind a running job for the same pull request and failed jobs waiting to be retried.",
+			}),
+			bytes: prometheus.NewGauge(prometheus.GaugeOpts{
+				Name: "ownerbot_webhook_queue_bytes",
+				Help: "Payload bytes of the jobs waiting for a worker or a retry, bounded by OWNERBOT_QUEUE_MAX_MB.",
 			}),
 			wait: prometheus.NewHistogram(prometheus.HistogramOpts{
 				Name:    "ownerbot_webhook_queue_wait_seconds",
@@ -67,7 +74,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}, []string{"event"}),
 		jobs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ownerbot_webhook_jobs_total",
-			Help: "Jobs finished, by outcome (ok, error, panic, canceled).",
+			Help: "Job attempts finished, by outcome: ok; retry (failed, to be tried again); gave_up (failed on the last retry, or no room left to retry; the sweep picks it up); error (failed for a reason a retry cannot fix); panic; canceled (at shutdown, or dropped by it).",
 		}, []string{"outcome"}),
 		ack: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "ownerbot_webhook_ack_duration_seconds",
@@ -77,13 +84,13 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	}
 	// Job outcomes are known in advance: they start at zero, so a rate of
 	// errors reads 0 rather than no data.
-	for _, o := range []string{jobOK, jobError, jobPanic, jobCanceled} {
+	for _, o := range []string{jobOK, jobRetry, jobGaveUp, jobError, jobPanic, jobCanceled} {
 		m.jobs.WithLabelValues(o)
 	}
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.deliveries, m.queue.Gauge, m.queue.wait, m.inFlight, m.jobDuration, m.jobs, m.ack} {
+	for _, c := range []prometheus.Collector{m.deliveries, m.queue.Gauge, m.queue.bytes, m.queue.wait, m.inFlight, m.jobDuration, m.jobs, m.ack} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("webhook: register metrics: %w", err)
 		}
@@ -91,9 +98,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	return m, nil
 }
 
-// queueMetrics is what the queue reports: its depth (the embedded gauge)
-// and how long each job waited for a worker.
+// queueMetrics is what the queue reports: its depth (the embedded gauge),
+// the payload bytes it holds, and how long each job waited for a worker.
 type queueMetrics struct {
 	prometheus.Gauge
-	wait prometheus.Histogram
+	bytes prometheus.Gauge
+	wait  prometheus.Histogram
 }
