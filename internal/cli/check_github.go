@@ -17,8 +17,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -588,7 +586,7 @@ func (r *ownerRun) askVerdict(ctx context.Context, target resolve.Repo, co check
 	}
 	v.covers = ownersIn(data)
 	if co.source != snapshot.GitCommit {
-		mine, err := os.ReadFile(filepath.Join(co.dir, filepath.FromSlash(local)))
+		mine, err := readInside(co.dir, local)
 		if err == nil && (path != local || string(mine) != string(data)) {
 			v.caveats = append(v.caveats, fmt.Sprintf("%s differs from commit %s: GitHub's verdict is on the committed file, owners only in yours were looked up one by one", local, short))
 		}
@@ -902,4 +900,15 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// readInside reads the file at path in the checkout dir by the one rule for
+// links (snapshot.DirFS): never through a link that leads outside it.
+func readInside(dir, path string) ([]byte, error) {
+	d, err := snapshot.OpenDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	return d.ReadFile(path)
 }

@@ -271,7 +271,9 @@ func retryableJobError(err error, now time.Time) (retry bool, atLeast time.Durat
 			return true, max(*d, 0)
 		}
 		return true, 0
-	case errors.Is(err, ghapp.ErrGitAuth):
+	case errors.Is(err, ghapp.ErrGitAuth), errors.Is(err, prcheck.ErrEvaluation):
+		// Git refusing the token, or the commits failing to evaluate: the
+		// same again gives the same answer.
 		return false, 0
 	case errors.As(err, &refused) && refused.Response != nil:
 		switch refused.Response.StatusCode {

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-github/v60/github"
 
 	"github.com/ownerbot/ownerbot/internal/ghapp"
+	"github.com/ownerbot/ownerbot/internal/prcheck"
 )
 
 // Which failed jobs serve retries, and how long it waits at least.
@@ -43,6 +44,7 @@ func TestRetryableJobError(t *testing.T) {
 		{"410", status(http.StatusGone, "Gone"), false, 0},
 		{"422 validation", status(http.StatusUnprocessableEntity, "Validation Failed"), false, 0},
 		{"git refused the token", fmt.Errorf("fetch o/r: %w", ghapp.ErrGitAuth), false, 0},
+		{"the commits do not evaluate", fmt.Errorf("check o/r#1: %w", fmt.Errorf("%w: evaluate head abc: read x: boom", prcheck.ErrEvaluation)), false, 0},
 		{"several pull requests, one transient", errors.Join(status(http.StatusNotFound, ""), status(http.StatusBadGateway, "")), true, 0},
 		{"several pull requests, longest wait", errors.Join(&github.AbuseRateLimitError{RetryAfter: &ninety}, &ghapp.RateLimitError{Wait: time.Minute}), true, 90 * time.Second},
 		{"several pull requests, none transient", errors.Join(status(http.StatusNotFound, ""), status(http.StatusUnprocessableEntity, "")), false, 0},

@@ -82,6 +82,9 @@ func FuzzQuote(f *testing.F) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if tt.want == "" {
+				tt.want = " " // an empty value is shown as a space: "``" would not be a code span
+			}
 			if got := d.CodeSpans(); len(got) != 1 || got[0] != tt.want {
 				t.Errorf("code spans %q, want just %q, in:\n%s", got, tt.want, tt.md)
 			}

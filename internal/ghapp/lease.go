@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/google/go-github/v60/github"
@@ -19,10 +20,15 @@ const (
 	// DefaultLeaseStale is how long a lease may be seen held, unchanged,
 	// before a waiter takes its holder to have died and breaks it. A holder
 	// keeps it for a few writes, each of which waits at most MaxWait for a
-	// rate limit.
-	DefaultLeaseStale = 5 * time.Minute
-	leaseFirstPoll    = 100 * time.Millisecond
-	leaseMaxPoll      = 2 * time.Second
+	// rate limit; a webhook job gives up after five minutes, so a lease left
+	// behind must be broken well within that (and LeaseMemory carries the
+	// count over to the job's retry).
+	DefaultLeaseStale = 2 * time.Minute
+	// ReleaseTimeout bounds Lease.Release: one write, which may wait for
+	// a rate-limit pause (MaxWait) and its pacing slot.
+	ReleaseTimeout = 2 * time.Minute
+	leaseFirstPoll = 100 * time.Millisecond
+	leaseMaxPoll   = 2 * time.Second
 )
 
 // A Lease is one process's hold on a pull request or a repository, across
@@ -38,11 +44,14 @@ const (
 //     but the App's bot user can set or clear;
 //   - on a repository it is a label, LeaseLabel, whose name GitHub keeps
 //     unique (422 "already_exists" to the second creator). People with
-//     triage access could delete it; that only lets two sweeps overlap,
-//     which their look-before-write already makes harmless.
+//     triage access could delete it, which only lets two sweeps overlap
+//     (their look-before-write makes that harmless), or create it, which
+//     only delays sweeps until it is broken as stale.
 //
 // A waiter that sees the same holder for LeasePolicy.Stale takes it to have
-// died and breaks the lease.
+// died and breaks the lease; LeasePolicy.Memory keeps that count across
+// waits cut short, so a lease left behind is broken by the retries of jobs
+// that time out.
 type Lease struct {
 	subject leaseSubject
 	id      int64
@@ -64,9 +73,52 @@ type leaseSubject interface {
 type LeasePolicy struct {
 	// Stale: see DefaultLeaseStale, the default.
 	Stale time.Duration
+	// Memory, when set, remembers across waits when this process first saw
+	// each lease held: a wait cut short (a job's timeout) and begun again
+	// (the job's retry) keeps counting toward Stale instead of starting
+	// over, so a lease left behind is broken even by waits shorter than
+	// Stale.
+	Memory *LeaseMemory
 	// Now and Sleep default to the real clock.
 	Now   func() time.Time
 	Sleep func(context.Context, time.Duration) error
+}
+
+// LeaseMemory is what a process remembers of the leases it waited for.
+// It is safe for concurrent use and bounded: entries older than an hour go.
+type LeaseMemory struct {
+	mu   sync.Mutex
+	seen map[string]time.Time
+}
+
+// NewLeaseMemory returns an empty LeaseMemory.
+func NewLeaseMemory() *LeaseMemory { return &LeaseMemory{seen: map[string]time.Time{}} }
+
+// maxLeaseMemory bounds a LeaseMemory; past it, old entries are dropped.
+const maxLeaseMemory = 10_000
+
+// firstSeen returns when key was first seen, remembering now if it is new.
+func (m *LeaseMemory) firstSeen(key string, now time.Time) time.Time {
+	if m == nil {
+		return now
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if at, ok := m.seen[key]; ok {
+		return at
+	}
+	if len(m.seen) >= maxLeaseMemory {
+		for k, at := range m.seen {
+			if now.Sub(at) > time.Hour {
+				delete(m.seen, k)
+			}
+		}
+		if len(m.seen) >= maxLeaseMemory {
+			clear(m.seen) // only a cache of first sightings: waits start over
+		}
+	}
+	m.seen[key] = now
+	return now
 }
 
 // ErrLeaseGone says the issue, pull request or repository is gone: nothing
@@ -104,6 +156,13 @@ func acquire(ctx context.Context, s leaseSubject, p LeasePolicy) (*Lease, error)
 			return nil, fmt.Errorf("ghapp: lease on %s: %w", s, err)
 		case created:
 			return &Lease{subject: s, id: id}, nil
+		case id == 0:
+			// Given back between the take and the look: take again, after
+			// a pause so that nothing can make this a busy loop of writes.
+			if err := p.Sleep(ctx, leaseFirstPoll); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		// Another process holds the lease (or held it and died). Wait for
 		// it with reads, which cost no write and are mostly answered 304.
@@ -116,7 +175,7 @@ func acquire(ctx context.Context, s leaseSubject, p LeasePolicy) (*Lease, error)
 // waitForRelease returns once lease id is gone, breaking it when it stays
 // for p.Stale.
 func waitForRelease(ctx context.Context, s leaseSubject, id int64, p LeasePolicy) error {
-	since := p.Now()
+	since := p.Memory.firstSeen(fmt.Sprintf("%s %d", s, id), p.Now())
 	poll := leaseFirstPoll
 	for {
 		if p.Now().Sub(since) >= p.Stale {
@@ -138,6 +197,8 @@ func waitForRelease(ctx context.Context, s leaseSubject, id int64, p LeasePolicy
 
 // Release gives the lease up. A lease already broken by another process
 // (its holder took longer than the stale limit) is released all the same.
+// Give it ReleaseTimeout, even when the work it guarded was cancelled: a
+// lease left behind makes every other process wait for it to go stale.
 func (l *Lease) Release(ctx context.Context) error {
 	if err := l.subject.drop(ctx, l.id); err != nil {
 		return fmt.Errorf("ghapp: release the lease on %s: %w", l.subject, err)

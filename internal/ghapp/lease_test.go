@@ -140,3 +140,50 @@ func TestLeaseOnAMissingPullRequest(t *testing.T) {
 		t.Errorf("repository: err = %v, want ErrLeaseGone", err)
 	}
 }
+
+// A lease left behind (its holder died, or its release was lost) is broken
+// even when every wait for it is cut short, as a webhook job's timeout
+// cuts it: the process remembers when it first saw the lease, so the
+// job's retry keeps counting instead of starting over.
+func TestLeaseLeftBehindIsBrokenAcrossShortWaits(t *testing.T) {
+	for kind, acquire := range leaseKinds {
+		t.Run(kind, func(t *testing.T) {
+			_, newApp := leaseFixture(t)
+			dead, _ := newApp().Client(1)
+			if _, err := acquire(context.Background(), dead, ghapp.LeasePolicy{}); err != nil {
+				t.Fatal(err)
+			}
+			start := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+			now := start
+			memory := ghapp.NewLeaseMemory()
+			live, _ := newApp().Client(1)
+			// Each wait may last 50 s at most: shorter than the stale limit.
+			for attempt := 1; ; attempt++ {
+				waited := time.Duration(0)
+				policy := ghapp.LeasePolicy{Stale: 2 * time.Minute, Memory: memory, Now: func() time.Time { return now },
+					Sleep: func(_ context.Context, d time.Duration) error {
+						if waited+d > 50*time.Second {
+							return context.DeadlineExceeded
+						}
+						waited += d
+						now = now.Add(d)
+						return nil
+					}}
+				l, err := acquire(context.Background(), live, policy)
+				if err == nil {
+					if held := now.Sub(start); held < 2*time.Minute {
+						t.Errorf("the lease was broken after %v, before it had been seen for the stale limit", held)
+					}
+					if err := l.Release(context.Background()); err != nil {
+						t.Fatal(err)
+					}
+					return
+				}
+				if !errors.Is(err, context.DeadlineExceeded) || attempt == 5 {
+					t.Fatalf("attempt %d: %v", attempt, err)
+				}
+				now = now.Add(30 * time.Second) // the job's retry comes later
+			}
+		})
+	}
+}

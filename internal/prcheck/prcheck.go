@@ -35,6 +35,11 @@ const parsedFiles = 8
 // a larger pull request can only be checked in part.
 const MaxListedFiles = 3000
 
+// ErrEvaluation marks a failure to evaluate the commits of a pull request,
+// once they are fetched: the same commits fail the same way, so a job that
+// failed with it is not worth retrying.
+var ErrEvaluation = errors.New("prcheck: evaluation failed")
+
 // Fetcher brings the commits of a pull request into a local repository.
 type Fetcher interface {
 	Fetch(ctx context.Context, req ghapp.FetchRequest) (*ghapp.Checkout, error)
@@ -106,6 +111,9 @@ func New(cfg Config) *Checker {
 	}
 	if cfg.Resolver == nil {
 		cfg.Resolver = resolve.New(0, nil)
+	}
+	if cfg.Lease.Memory == nil {
+		cfg.Lease.Memory = ghapp.NewLeaseMemory()
 	}
 	if cfg.Identity == nil {
 		cfg.Identity = func(context.Context) (ghapp.Identity, error) {
@@ -344,16 +352,16 @@ func (c *Checker) changedFiles(ctx context.Context, gh *github.Client, t Target,
 func (c *Checker) evaluate(dir, base, head string, org *config.Org) (baseRes, headRes *policy.Result, err error) {
 	mergeBase, err := snapshot.MergeBase(dir, base, head)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("%w: merge base of %s and %s: %w", ErrEvaluation, base, head, err)
 	}
 	now := c.cfg.Now()
 	baseRes, err = evaluateAt(dir, mergeBase, now, nil, org, c.parsed)
 	if err != nil {
-		return nil, nil, fmt.Errorf("evaluate base %s: %w", mergeBase, err)
+		return nil, nil, fmt.Errorf("%w: evaluate base %s: %w", ErrEvaluation, mergeBase, err)
 	}
 	headRes, err = evaluateAt(dir, head, now, &baseRes.Config, org, c.parsed)
 	if err != nil {
-		return nil, nil, fmt.Errorf("evaluate head %s: %w", head, err)
+		return nil, nil, fmt.Errorf("%w: evaluate head %s: %w", ErrEvaluation, head, err)
 	}
 	return baseRes, headRes, nil
 }

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/google/go-github/v60/github"
 	"github.com/rs/zerolog"
@@ -271,7 +270,7 @@ func (c *Checker) lease(ctx context.Context, gh *github.Client, t Target) (relea
 		return nil, err
 	}
 	return func() {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ghapp.ReleaseTimeout)
 		defer cancel()
 		if err := l.Release(ctx); err != nil {
 			zerolog.Ctx(ctx).Warn().Err(err).Str("pull", t.String()).Msg("lease not released; other replicas wait for it to go stale")

@@ -49,6 +49,7 @@ type commitFS struct {
 	modTime time.Time
 	limit   int // on len(paths): maxTreeFiles, less in tests
 	links   *linkLog
+	memo    *linkMemo // what its links resolved to (links.go)
 }
 
 type entry struct {
@@ -58,7 +59,7 @@ type entry struct {
 
 // commitFS lists the tree of commit c and returns a file system over it.
 func (r *repository) commitFS(c *object.Commit) (*commitFS, error) {
-	f := &commitFS{repo: r, modTime: commitTime(c), limit: maxTreeFiles, links: &linkLog{}}
+	f := &commitFS{repo: r, modTime: commitTime(c), limit: maxTreeFiles, links: &linkLog{}, memo: newLinkMemo()}
 	if err := f.list(c.TreeHash, ""); err != nil {
 		return nil, err
 	}
@@ -177,6 +178,7 @@ func (f *commitFS) resolver() *linkResolver {
 		},
 		hideGit: true, // as on disk, so the same commit is judged the same way
 		log:     f.links,
+		memo:    f.memo,
 	}
 }
 

@@ -21,6 +21,7 @@ type DirFS struct {
 	root  *os.Root
 	raw   fs.FS // root.FS(): follows links, but only inside the directory
 	links *linkLog
+	memo  *linkMemo // what its links resolved to (links.go)
 	// dirs are the paths found to be directories, not links: most reads
 	// share their directories, and asking again would double their cost.
 	dirs sync.Map
@@ -32,7 +33,7 @@ func OpenDir(dir string) (*DirFS, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &DirFS{dir: dir, root: root, raw: root.FS(), links: &linkLog{}}, nil
+	return &DirFS{dir: dir, root: root, raw: root.FS(), links: &linkLog{}, memo: newLinkMemo()}, nil
 }
 
 // Close closes the directory; reads after it fail.
@@ -75,6 +76,7 @@ func (d *DirFS) resolver() *linkResolver {
 		},
 		hideGit: true,
 		log:     d.links,
+		memo:    d.memo,
 	}
 }
 

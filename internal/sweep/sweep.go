@@ -103,6 +103,9 @@ func New(cfg Config) *Sweeper {
 	if cfg.Shard.Count == 0 {
 		cfg.Shard = Shard{0, 1}
 	}
+	if cfg.Lease.Memory == nil {
+		cfg.Lease.Memory = ghapp.NewLeaseMemory()
+	}
 	return &Sweeper{cfg: cfg, approvals: newApprovalCache(4096)}
 }
 

@@ -16,10 +16,11 @@ const (
 	// signature is checked.
 	bodyChunk = 16 << 10
 	// freeBody is how much of a body is read without a read slot. Most
-	// deliveries (a pull_request event is about 30 KB) fit, so a flood of
-	// connections that announce large bodies and send nothing cannot take
-	// their place. A body announced larger, or growing larger, needs one of
-	// Config.BodyReads slots, or is answered 503 at once.
+	// deliveries (a pull_request event is about 30 KB) fit. A body whose
+	// bytes actually go past it needs one of Config.BodyReads slots, or is
+	// answered 503 at once; announcing a large Content-Length takes none, so
+	// connections that announce large bodies and send nothing cannot keep a
+	// genuine large delivery out.
 	freeBody = 4 * bodyChunk
 )
 
@@ -31,6 +32,7 @@ const (
 	refusedTooLarge
 	refusedIncomplete
 	refusedSignature
+	refusedUnsigned // no signature header, or not sha256=<64 hex digits>
 	refusedBusy
 )
 
@@ -41,7 +43,7 @@ func (r refusal) answer() (status int, outcome, reason string) {
 		return http.StatusRequestEntityTooLarge, outcomeTooLarge, "body too large"
 	case refusedIncomplete:
 		return http.StatusBadRequest, outcomeBadRequest, "incomplete body"
-	case refusedSignature:
+	case refusedSignature, refusedUnsigned:
 		return http.StatusUnauthorized, outcomeRejectedSignature, "invalid signature"
 	default: // refusedBusy
 		return http.StatusServiceUnavailable, outcomeBusy, "too many large deliveries being read"
@@ -89,9 +91,19 @@ func (b *bodyReads) release() { <-b.slots }
 // length once the signature holds. Nothing is parsed, and nothing larger
 // than a chunk is allocated, before then: a body that is refused never
 // costs more than the chunks that held what was sent.
+//
+// A read slot is taken only once more than freeBody bytes have arrived,
+// whatever Content-Length announces: a connection that announces a large
+// body and sends nothing holds one chunk and no slot, so such connections
+// cannot keep a genuine large delivery out. A missing or malformed
+// signature header is refused before a byte is read.
 func (b *bodyReads) receive(w http.ResponseWriter, r *http.Request, max int64, secrets [][]byte) ([]byte, refusal) {
 	if r.ContentLength > max {
 		return nil, refusedTooLarge
+	}
+	sig := newSignatureCheck(r.Header.Get("X-Hub-Signature-256"), secrets)
+	if !sig.wellFormed() {
+		return nil, refusedUnsigned
 	}
 	slot := false
 	defer func() {
@@ -99,12 +111,6 @@ func (b *bodyReads) receive(w http.ResponseWriter, r *http.Request, max int64, s
 			b.release()
 		}
 	}()
-	if r.ContentLength > freeBody {
-		if slot = b.tryAcquire(w); !slot {
-			return nil, refusedBusy
-		}
-	}
-	sig := newSignatureCheck(r.Header.Get("X-Hub-Signature-256"), secrets)
 	body := http.MaxBytesReader(w, r.Body, max)
 	var chunks []*[]byte
 	defer func() {
@@ -116,13 +122,34 @@ func (b *bodyReads) receive(w http.ResponseWriter, r *http.Request, max int64, s
 	fill := bodyChunk // of the last chunk; full when there is none
 	for r.ContentLength < 0 || n < r.ContentLength {
 		if fill == bodyChunk {
+			var first []byte // a byte read to learn that the body goes on
 			if n >= freeBody && !slot {
+				// One byte past freeBody, read before the slot and the next
+				// chunk, proves the body is larger; a chunked body that
+				// ends here needs no slot.
+				var probe [1]byte
+				k, err := body.Read(probe[:])
+				if k == 0 {
+					if errors.Is(err, io.EOF) {
+						break
+					}
+					if refused := readRefusal(err); refused != notRefused {
+						return nil, refused
+					}
+					continue // a reader may return 0, nil
+				}
 				if slot = b.tryAcquire(w); !slot {
 					return nil, refusedBusy
 				}
+				first = probe[:k]
 			}
 			chunks = append(chunks, b.chunks.Get().(*[]byte))
-			fill = 0
+			fill = copy(*chunks[len(chunks)-1], first)
+			sig.Write(first)
+			n += int64(fill)
+			if r.ContentLength >= 0 && n >= r.ContentLength {
+				break
+			}
 		}
 		cur := (*chunks[len(chunks)-1])[fill:]
 		k, err := body.Read(cur)
@@ -132,11 +159,8 @@ func (b *bodyReads) receive(w http.ResponseWriter, r *http.Request, max int64, s
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		if err != nil {
-			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-				return nil, refusedTooLarge
-			}
-			return nil, refusedIncomplete
+		if refused := readRefusal(err); refused != notRefused {
+			return nil, refused
 		}
 	}
 	if r.ContentLength >= 0 && n != r.ContentLength {
@@ -151,4 +175,16 @@ func (b *bodyReads) receive(w http.ResponseWriter, r *http.Request, max int64, s
 		off += copy(payload[off:], *c)
 	}
 	return payload, notRefused
+}
+
+// readRefusal is what a failed read of a body is answered with; notRefused
+// when err is nil.
+func readRefusal(err error) refusal {
+	if err == nil {
+		return notRefused
+	}
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		return refusedTooLarge
+	}
+	return refusedIncomplete
 }

@@ -15,7 +15,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -139,11 +141,26 @@ func TestBodyMemoryFollowsBytesReceived(t *testing.T) {
 	})
 }
 
-// Bodies over 64 KiB need a read slot. With every slot held by connections
-// that announced 25 MiB and sent nothing, another large body is answered
-// 503 with Retry-After at once, unread (announced or growing), while an
-// ordinary delivery is still accepted; once the slots are free, large
-// bodies are read again.
+// stallAfter opens a connection to srv that sends the headers of a delivery
+// announcing 25 MiB, with a well-formed signature that is not the body's,
+// then sent bytes of its body, and nothing more.
+func stallAfter(t *testing.T, srv *httptest.Server, sent int) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	fmt.Fprintf(conn, "POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 26214400\r\nX-Hub-Signature-256: sha256=%s\r\n\r\n%s",
+		strings.Repeat("0", 64), strings.Repeat(" ", sent))
+	return conn
+}
+
+// Bodies whose bytes go past 64 KiB need a read slot. With every slot held
+// by connections that sent a little more than 64 KiB of a 25 MiB body and
+// went quiet, another large body is answered 503 with Retry-After at once
+// (announced or growing), while an ordinary delivery is still accepted;
+// once the slots are free, large bodies are read again.
 func TestLargeBodyReadsAreCapped(t *testing.T) {
 	handled := make(chan Event, 10)
 	h := newHarness(t, recorder(handled), func(c *Config) { c.BodyReads = 2 })
@@ -151,20 +168,14 @@ func TestLargeBodyReadsAreCapped(t *testing.T) {
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 
-	var silent []net.Conn
-	for range 2 {
-		conn, err := net.Dial("tcp", srv.Listener.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		fmt.Fprintf(conn, "POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 26214400\r\nX-Hub-Signature-256: sha256=%s\r\n\r\n", strings.Repeat("0", 64))
-		silent = append(silent, conn)
-	}
+	silent := []net.Conn{stallAfter(t, srv, freeBody+1), stallAfter(t, srv, freeBody+1)}
 	waitFor(t, func() bool { return len(h.reads.slots) == 2 })
 
 	large := append([]byte(`{"ref":"refs/heads/main","pad":"`), bytes.Repeat([]byte("x"), 100<<10)...)
 	large = append(large, `"}`...)
+	// A chunked body that ends at 64 KiB exactly is read without a slot.
+	exact := append([]byte(`{"ref":"refs/heads/main","pad":"`), bytes.Repeat([]byte("x"), freeBody-len(`{"ref":"refs/heads/main","pad":""}`))...)
+	exact = append(exact, `"}`...)
 	post := func(delivery string, body []byte, chunked bool) *http.Response {
 		t.Helper()
 		var rd io.Reader = bytes.NewReader(body)
@@ -199,6 +210,7 @@ func TestLargeBodyReadsAreCapped(t *testing.T) {
 		{"small", []byte(`{"ref":"refs/heads/main"}`), false},
 		{"large", large, false},
 		{"large-chunked", large, true},
+		{"64KiB-chunked", exact, true},
 	} {
 		resp := post(tc.name, tc.body, tc.chunked)
 		got[tc.name] = answer{resp.StatusCode, resp.Header.Get("Retry-After")}
@@ -207,6 +219,7 @@ func TestLargeBodyReadsAreCapped(t *testing.T) {
 		"small":         {http.StatusAccepted, ""},
 		"large":         {http.StatusServiceUnavailable, "30"},
 		"large-chunked": {http.StatusServiceUnavailable, "30"},
+		"64KiB-chunked": {http.StatusAccepted, ""},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("answers with every read slot held (-want +got):\n%s", diff)
@@ -241,7 +254,9 @@ func TestSlotOfASilentBodyIsFreed(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer conn.Close()
-		fmt.Fprintf(conn, "POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 26214400\r\n\r\n{")
+		// A slot is taken only past 64 KiB received.
+		fmt.Fprintf(conn, "POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 26214400\r\nX-Hub-Signature-256: %s\r\n\r\n{%s",
+			sign(testSecret, nil), strings.Repeat(" ", freeBody))
 		stop := make(chan struct{})
 		if trickle {
 			go func() {
@@ -266,6 +281,115 @@ func TestSlotOfASilentBodyIsFreed(t *testing.T) {
 			t.Errorf("trickle %v: %d, want 400", trickle, resp.StatusCode)
 		}
 		waitFor(t, func() bool { return len(h.reads.slots) == 0 })
+	}
+}
+
+// noticingBody tells when the handler asks for more of a body than the
+// client sent: the handler is then waiting on the client.
+type noticingBody struct {
+	io.ReadCloser
+	sent, got int64
+	waiting   func()
+}
+
+func (b *noticingBody) Read(p []byte) (int, error) {
+	if b.got == b.sent && b.waiting != nil {
+		b.waiting()
+		b.waiting = nil
+	}
+	k, err := b.ReadCloser.Read(p)
+	b.got += int64(k)
+	return k, err
+}
+
+// Announcing a large body takes no read slot; sending 64 KiB of it takes
+// none either. With as many such connections as there are slots (the
+// default four), all waiting for their bodies, a genuine signed delivery of
+// 100 KiB is still read and accepted.
+func TestAnnouncedLengthTakesNoSlot(t *testing.T) {
+	handled := make(chan Event, 1)
+	h := newHarness(t, recorder(handled), nil)
+	h.start(t)
+	var waiting atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if sent, err := strconv.ParseInt(r.Header.Get("X-Test-Sent"), 10, 64); err == nil {
+			r.Body = &noticingBody{ReadCloser: r.Body, sent: sent, waiting: func() { waiting.Add(1) }}
+		}
+		h.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+
+	sent := []int{0, 0, freeBody, freeBody}
+	if len(sent) != DefaultBodyReads {
+		t.Fatalf("%d connections for %d slots", len(sent), DefaultBodyReads)
+	}
+	for _, n := range sent {
+		conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		fmt.Fprintf(conn, "POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 26214400\r\nX-Hub-Signature-256: sha256=%s\r\nX-Test-Sent: %d\r\n\r\n%s",
+			strings.Repeat("0", 64), n, strings.Repeat(" ", n))
+	}
+	waitFor(t, func() bool { return waiting.Load() == int32(len(sent)) })
+
+	body := append([]byte(`{"ref":"refs/heads/main","pad":"`), bytes.Repeat([]byte("x"), 100<<10)...)
+	body = append(body, `"}`...)
+	resp, err := http.DefaultClient.Do(ghtest.NewRequest(srv.URL, "push", "genuine", body, []byte(testSecret)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("signed 100 KiB delivery beside %d connections announcing 25 MiB: %d %q, want 202", len(sent), resp.StatusCode, text)
+	}
+	if got := receive(t, handled); len(got.Payload) != len(body) {
+		t.Errorf("handled a payload of %d bytes, want %d", len(got.Payload), len(body))
+	}
+	if n := h.deliveries("", "", outcomeBusy); n != 0 {
+		t.Errorf("deliveries{outcome=busy} = %d, want 0", n)
+	}
+}
+
+// Without a signature header, or with one that is not sha256=<64 hex
+// digits>, the answer is known before the body: 401 at once, not a byte of
+// the body read, no slot taken, and the connection closed rather than
+// drained.
+func TestUnsignedBodyIsNotRead(t *testing.T) {
+	h := newHarness(t, recorder(make(chan Event, 1)), nil)
+	for _, tc := range []struct {
+		name, signature string
+		length          int64
+	}{
+		{"no header, announced 25 MiB", "", 25 << 20},
+		{"no header, chunked", "", -1},
+		{"no header, small", "", 1000},
+		{"not hex", "sha256=" + strings.Repeat("z", 64), 25 << 20},
+		{"short", "sha256=00", -1},
+		{"sha1", "sha1=" + strings.Repeat("0", 40), 1000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var read atomic.Int64
+			r := httptest.NewRequest(http.MethodPost, "/webhook", countingReader{&repeatedBody{n: 25 << 20}, &read})
+			r.ContentLength = tc.length
+			r.Header.Set("X-GitHub-Event", "push")
+			r.Header.Set("X-GitHub-Delivery", "d")
+			if tc.signature != "" {
+				r.Header.Set("X-Hub-Signature-256", tc.signature)
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			got := []any{w.Code, w.Body.String(), w.Header().Get("Connection"), read.Load(), len(h.reads.slots)}
+			want := []any{http.StatusUnauthorized, "invalid signature\n", "close", int64(0), 0}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("status, answer, Connection, bytes read, slots held (-want +got):\n%s", diff)
+			}
+		})
+	}
+	if n := h.deliveries("", "", outcomeRejectedSignature); n != 6 {
+		t.Errorf("deliveries{outcome=rejected_signature} = %d, want 6", n)
 	}
 }
 

@@ -204,7 +204,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if refused != notRefused {
 		status, outcome, reason := refused.answer()
 		switch refused {
-		case refusedBusy, refusedTooLarge:
+		case refusedBusy, refusedTooLarge, refusedUnsigned:
 			// The rest of the body is not worth reading to keep the
 			// connection.
 			w.Header().Set("Connection", "close")

@@ -158,6 +158,8 @@ func TestUndeclaredLengthReadsAtMostCapPlusOne(t *testing.T) {
 	var read atomic.Int64
 	r := httptest.NewRequest(http.MethodPost, "/webhook", countingReader{strings.NewReader(strings.Repeat("x", 1000)), &read})
 	r.ContentLength = -1 // chunked
+	// Well formed, so the body is read.
+	r.Header.Set("X-Hub-Signature-256", sign(testSecret, nil))
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r)
 	if w.Code != http.StatusRequestEntityTooLarge {
@@ -196,6 +198,7 @@ func TestTruncatedBody(t *testing.T) {
 	t.Run("read error", func(t *testing.T) {
 		r := httptest.NewRequest(http.MethodPost, "/webhook", io.MultiReader(bytes.NewReader(body), errReader{}))
 		r.ContentLength = -1
+		r.Header.Set("X-Hub-Signature-256", sign(testSecret, body))
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, r)
 		if w.Code != http.StatusBadRequest {
@@ -210,7 +213,7 @@ func TestTruncatedBody(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer conn.Close()
-		fmt.Fprintf(conn, "POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\nX-GitHub-Event: push\r\nX-GitHub-Delivery: d\r\n\r\n%s", body)
+		fmt.Fprintf(conn, "POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\nX-GitHub-Event: push\r\nX-GitHub-Delivery: d\r\nX-Hub-Signature-256: %s\r\n\r\n%s", sign(testSecret, body), body)
 		if err := conn.(*net.TCPConn).CloseWrite(); err != nil {
 			t.Fatal(err)
 		}
