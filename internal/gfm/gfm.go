@@ -408,9 +408,14 @@ func (q Quoter) plain(b *strings.Builder, s string, atStart bool) {
 		wasAfterWord := afterWord
 		afterWord = alnum(c)
 		switch c {
-		case '\\', '`', '*', '_', '[', ']', '~', '|', '$':
+		case '\\', '`', '*', '_', '[', ']', '|', '$':
 			b.WriteByte('\\')
 			b.WriteByte(c)
+		case '~':
+			// Not "\~": a backslash-escaped tilde still counts toward the
+			// tilde run after it, so quoted "~" at the end of struck-out
+			// text ("~~…\~~~") would undo the strikethrough around it.
+			b.WriteString("&#126;")
 		case '<':
 			b.WriteString("&lt;")
 		case '>':

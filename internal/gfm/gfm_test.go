@@ -69,7 +69,7 @@ func TestText(t *testing.T) {
 		{"@acme/pay-x", "`@acme/pay-x`"},
 		{"@acme/pay.x", "`@acme/pay`.x"},
 		{"mail pay@acme.example", `mail pay\@acme.example`},
-		{"a_b* [x](y) <b> &amp; |c| ~~d~~ $x$", `a\_b\* \[x\](y) &lt;b&gt; &amp;amp; \|c\| \~\~d\~\~ \$x\$`},
+		{"a_b* [x](y) <b> &amp; |c| ~~d~~ $x$", `a\_b\* \[x\](y) &lt;b&gt; &amp;amp; \|c\| &#126;&#126;d&#126;&#126; \$x\$`},
 		{"<!-- ownerbot:pull-request -->", "&lt;!-- ownerbot:pull-request --&gt;"},
 		{"see http://evil.example and www.evil.example", `see http\://evil.example and www\.evil.example`},
 		{"x\n# heading\n\n- item", `x # heading - item`},
