@@ -315,7 +315,11 @@ func FuzzPullRequestComment(f *testing.F) {
 		for _, p := range gfmtest.Problems(md, []string{"@acme/pay"}, ownHTML...) {
 			t.Errorf("%s in:\n%s", p, md)
 		}
-		if got, want := shape(md), benign[gfm.NewQuoter().Text(message) == ""]; got != want {
+		// A comment too long for GitHub leaves items out and counts them
+		// ("… and 3 more"), which changes its shape by design
+		// (TestPullRequestSizeLimits).
+		shortened := strings.Contains(md, "… and ") || strings.Contains(md, gfm.CutNote)
+		if got, want := shape(md), benign[gfm.NewQuoter().Text(message) == ""]; !shortened && got != want {
 			t.Errorf("the quoted text changes the comment's shape:\n%s\nwant:\n%s\nin:\n%s", got, want, md)
 		}
 	})
