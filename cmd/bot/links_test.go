@@ -1,7 +1,6 @@
 package main
 
 import (
-	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -16,12 +15,8 @@ import (
 func TestServePullRequestAddingALinkOut(t *testing.T) {
 	gh, _ := newMonorepo(t)
 	s := startServe(t, gh)
-	pr := gh.OpenPull("acme", "mono", ghtest.PullSpec{Number: 12, Author: "mallory", When: e2eDay.Add(time.Hour),
-		HeadFiles: map[string]string{"pay/api/main.go": "package main // v2\n", "evil/OWNERS.yaml": ghtest.Symlink("/etc/passwd")}})
-	opened := ghtest.Retarget(t, ghtest.Delivery(t, "pull_request", "opened"), target(gh, "mono", pr))
-	if code, answer := s.post(t, "pull_request", "link-opened", opened); code != http.StatusAccepted || answer != "accepted" {
-		t.Fatalf("opened: %d %q", code, answer)
-	}
+	pr := s.openPull(t, gh, ghtest.PullSpec{Number: 12, Author: "mallory", When: e2eDay.Add(time.Hour),
+		HeadFiles: map[string]string{"pay/api/main.go": "package main // v2\n", "evil/OWNERS.yaml": ghtest.Symlink("/etc/passwd")}}, "link-opened")
 	eventually(t, s, "the check run and the comment", func() bool {
 		return len(runsOn(gh, pr.HeadSHA)) == 1 && len(gh.Comments("acme", "mono", 12)) == 1
 	})
@@ -31,13 +26,7 @@ func TestServePullRequestAddingALinkOut(t *testing.T) {
 	if run.Status != "completed" || run.Conclusion != "failure" {
 		t.Errorf("check run %s/%s (%s), want a completed failure", run.Status, run.Conclusion, run.Title)
 	}
-	annotated := false
-	for _, a := range run.Annotations {
-		if a.Path == "evil/OWNERS.yaml" && a.Title == "link.outside_repository" && a.Level == "failure" {
-			annotated = true
-		}
-	}
-	if !annotated {
+	if !hasAnnotation(run, "evil/OWNERS.yaml", 1, "link.outside_repository") {
 		t.Errorf("no failure annotation on the link: %+v", run.Annotations)
 	}
 	body := gh.Comments("acme", "mono", 12)[0].Body

@@ -30,13 +30,7 @@ import (
 // readyz returns the status and text of serve's /readyz.
 func (s *server) readyz(t *testing.T) (int, string) {
 	t.Helper()
-	resp, err := http.Get("http://" + s.addr + "/readyz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	text, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, strings.TrimSpace(string(text))
+	return s.get(t, "/readyz")
 }
 
 // waitReady waits until serve has authenticated with GitHub.

@@ -2,9 +2,7 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"net/http"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -102,23 +100,4 @@ func TestServeReplicasWriteOnce(t *testing.T) {
 			t.Errorf("#%d: a lease was left behind: %+v", pr.number, r)
 		}
 	}
-}
-
-// idle reports whether serve has no job waiting and none running.
-func (s *server) idle(t *testing.T) bool {
-	t.Helper()
-	resp, err := http.Get("http://" + s.addr + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	text, _ := io.ReadAll(resp.Body)
-	for _, line := range strings.Split(string(text), "\n") {
-		for _, gauge := range []string{"ownerbot_webhook_queue_depth ", "ownerbot_webhook_jobs_in_flight "} {
-			if strings.HasPrefix(line, gauge) && strings.TrimSpace(strings.TrimPrefix(line, gauge)) != "0" {
-				return false
-			}
-		}
-	}
-	return true
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -84,30 +83,4 @@ func TestServeGivesUpAfterTheRetries(t *testing.T) {
 	if n := len(gh.Comments("acme", "mono", 44)) + len(runsOn(gh, pr.HeadSHA)); n != 0 {
 		t.Errorf("%d comments and check runs, want none while GitHub fails every read", n)
 	}
-}
-
-// metricsText is serve's /metrics page.
-func (s *server) metricsText(t *testing.T) string {
-	t.Helper()
-	resp, err := http.Get("http://" + s.addr + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	text, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(text)
-}
-
-// grepLines returns the lines of text that start with prefix.
-func grepLines(text, prefix string) string {
-	var out []string
-	for line := range strings.Lines(text) {
-		if strings.HasPrefix(line, prefix) {
-			out = append(out, strings.TrimSpace(line))
-		}
-	}
-	return strings.Join(out, "\n")
 }

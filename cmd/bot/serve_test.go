@@ -124,6 +124,51 @@ func (s *server) deliver(t *testing.T, event, id string, body []byte) int {
 	return resp.StatusCode
 }
 
+// get returns the status and the text, trimmed, of serve's page at path.
+func (s *server) get(t testing.TB, path string) (int, string) {
+	t.Helper()
+	resp, err := http.Get("http://" + s.addr + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	text, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, strings.TrimSpace(string(text))
+}
+
+// metricsText is serve's /metrics page.
+func (s *server) metricsText(t testing.TB) string {
+	t.Helper()
+	_, text := s.get(t, "/metrics")
+	return text
+}
+
+// grepLines returns the lines of text that start with prefix.
+func grepLines(text, prefix string) string {
+	var out []string
+	for line := range strings.Lines(text) {
+		if strings.HasPrefix(line, prefix) {
+			out = append(out, strings.TrimSpace(line))
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// idle reports whether serve has no job waiting and none running.
+func (s *server) idle(t testing.TB) bool {
+	t.Helper()
+	metrics := s.metricsText(t)
+	for _, gauge := range []string{"ownerbot_webhook_queue_depth ", "ownerbot_webhook_jobs_in_flight "} {
+		if line := grepLines(metrics, gauge); line != gauge+"0" {
+			return false
+		}
+	}
+	return true
+}
+
 // openPull opens a pull request in acme/mono as spec says and delivers
 // its "opened" event with delivery id id, which serve must accept.
 func (s *server) openPull(t *testing.T, gh *ghtest.GitHub, spec ghtest.PullSpec, id string) ghtest.Pull {

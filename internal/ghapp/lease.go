@@ -24,9 +24,9 @@ const (
 	// behind must be broken well within that (and LeaseMemory carries the
 	// count over to the job's retry).
 	DefaultLeaseStale = 2 * time.Minute
-	// ReleaseTimeout bounds Lease.Release: one write, which may wait for
+	// releaseTimeout bounds Lease.Release: one write, which may wait for
 	// a rate-limit pause (MaxWait) and its pacing slot.
-	ReleaseTimeout = 2 * time.Minute
+	releaseTimeout = 2 * time.Minute
 	leaseFirstPoll = 100 * time.Millisecond
 	leaseMaxPoll   = 2 * time.Second
 )
@@ -197,9 +197,12 @@ func waitForRelease(ctx context.Context, s leaseSubject, id int64, p LeasePolicy
 
 // Release gives the lease up. A lease already broken by another process
 // (its holder took longer than the stale limit) is released all the same.
-// Give it ReleaseTimeout, even when the work it guarded was cancelled: a
-// lease left behind makes every other process wait for it to go stale.
+// It goes on when ctx has ended (the work the lease guarded was cancelled),
+// for as long as one write may take: a lease left behind makes every other
+// process wait for it to go stale.
 func (l *Lease) Release(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
 	if err := l.subject.drop(ctx, l.id); err != nil {
 		return fmt.Errorf("ghapp: release the lease on %s: %w", l.subject, err)
 	}

@@ -187,3 +187,26 @@ func TestLeaseLeftBehindIsBrokenAcrossShortWaits(t *testing.T) {
 		})
 	}
 }
+
+// A lease is given back even when the work it guarded was cancelled:
+// otherwise every other process would wait for it to go stale.
+func TestLeaseReleasedAfterCancel(t *testing.T) {
+	for kind, acquire := range leaseKinds {
+		t.Run(kind, func(t *testing.T) {
+			gh, newApp := leaseFixture(t)
+			c, _ := newApp().Client(1)
+			ctx, cancel := context.WithCancel(context.Background())
+			l, err := acquire(ctx, c, ghapp.LeasePolicy{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cancel()
+			if err := l.Release(ctx); err != nil {
+				t.Fatalf("release after cancel: %v", err)
+			}
+			if r, labels := gh.Reactions("acme", "widgets", 7), gh.RepoLabels("acme", "widgets"); len(r)+len(labels) != 0 {
+				t.Errorf("the lease is still there: reactions %+v, labels %q", r, labels)
+			}
+		})
+	}
+}

@@ -262,16 +262,13 @@ func (c *Checker) publishComment(ctx context.Context, gh *github.Client, t Targe
 
 // lease takes the App's lease on the pull request, so that no other
 // replica creates its comment or a check run at the same time, and returns
-// what gives it back. The lease is given back even when ctx has ended: a
-// lease left behind makes every replica wait for it to go stale.
+// what gives it back (even when ctx has ended, as Release does).
 func (c *Checker) lease(ctx context.Context, gh *github.Client, t Target) (release func(), err error) {
 	l, err := ghapp.AcquireLease(ctx, gh, t.Owner, t.Repo, t.Number, c.cfg.Lease)
 	if err != nil {
 		return nil, err
 	}
 	return func() {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ghapp.ReleaseTimeout)
-		defer cancel()
 		if err := l.Release(ctx); err != nil {
 			zerolog.Ctx(ctx).Warn().Err(err).Str("pull", t.String()).Msg("lease not released; other replicas wait for it to go stale")
 		}

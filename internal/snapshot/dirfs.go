@@ -110,81 +110,57 @@ func (d *DirFS) refuseLinks(links []string) {
 	}
 }
 
+// through resolves name by the rule for links (following a final link
+// when follow is set) and calls do with the result, naming op and name in
+// its error.
+func through[T any](d *DirFS, op, name string, follow bool, do func(string) (T, error)) (T, error) {
+	var zero T
+	p, err := d.resolve(op, name, follow)
+	if err != nil {
+		return zero, err
+	}
+	v, err := do(p)
+	if err != nil {
+		return zero, &fs.PathError{Op: op, Path: name, Err: underlying(err)}
+	}
+	return v, nil
+}
+
 // Open opens the named file or directory.
 func (d *DirFS) Open(name string) (fs.File, error) {
-	p, err := d.resolve("open", name, true)
+	f, err := through(d, "open", name, true, d.root.Open)
 	if err != nil {
-		return nil, err
-	}
-	f, err := d.root.Open(p)
-	if err != nil {
-		return nil, &fs.PathError{Op: "open", Path: name, Err: underlying(err)}
+		return nil, err // not a nil *os.File in a non-nil fs.File
 	}
 	return f, nil
 }
 
 // ReadFile reads the whole named file.
 func (d *DirFS) ReadFile(name string) ([]byte, error) {
-	p, err := d.resolve("readfile", name, true)
-	if err != nil {
-		return nil, err
-	}
-	b, err := d.root.ReadFile(p)
-	if err != nil {
-		return nil, &fs.PathError{Op: "readfile", Path: name, Err: underlying(err)}
-	}
-	return b, nil
+	return through(d, "readfile", name, true, d.root.ReadFile)
 }
 
 // Stat describes the named file, following links.
 func (d *DirFS) Stat(name string) (fs.FileInfo, error) {
-	p, err := d.resolve("stat", name, true)
-	if err != nil {
-		return nil, err
-	}
-	info, err := d.root.Stat(p)
-	if err != nil {
-		return nil, &fs.PathError{Op: "stat", Path: name, Err: underlying(err)}
-	}
-	return info, nil
+	return through(d, "stat", name, true, d.root.Stat)
 }
 
 // Lstat describes the named file without following a final link.
 func (d *DirFS) Lstat(name string) (fs.FileInfo, error) {
-	p, err := d.resolve("lstat", name, false)
-	if err != nil {
-		return nil, err
-	}
-	info, err := d.root.Lstat(p)
-	if err != nil {
-		return nil, &fs.PathError{Op: "lstat", Path: name, Err: underlying(err)}
-	}
-	return info, nil
+	return through(d, "lstat", name, false, d.root.Lstat)
 }
 
 // ReadLink returns the target of the named link. It reads the link, never
 // what it points at.
 func (d *DirFS) ReadLink(name string) (string, error) {
-	p, err := d.resolve("readlink", name, false)
-	if err != nil {
-		return "", err
-	}
-	target, err := d.root.Readlink(p)
-	if err != nil {
-		return "", &fs.PathError{Op: "readlink", Path: name, Err: underlying(err)}
-	}
-	return target, nil
+	return through(d, "readlink", name, false, d.root.Readlink)
 }
 
 // ReadDir lists the named directory, sorted by name.
 func (d *DirFS) ReadDir(name string) ([]fs.DirEntry, error) {
-	p, err := d.resolve("readdir", name, true)
+	entries, err := through(d, "readdir", name, true, func(p string) ([]fs.DirEntry, error) { return fs.ReadDir(d.raw, p) })
 	if err != nil {
 		return nil, err
-	}
-	entries, err := fs.ReadDir(d.raw, p)
-	if err != nil {
-		return nil, &fs.PathError{Op: "readdir", Path: name, Err: underlying(err)}
 	}
 	// git's metadata is not the repository's: what Open refuses is not listed.
 	return slices.DeleteFunc(entries, func(e fs.DirEntry) bool { return strings.EqualFold(e.Name(), ".git") }), nil

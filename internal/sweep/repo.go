@@ -138,8 +138,6 @@ func (s *Sweeper) repo(ctx context.Context, inst int64, gh *github.Client, r *gi
 		return out, err
 	}
 	defer func() {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ghapp.ReleaseTimeout)
-		defer cancel()
 		if err := lease.Release(ctx); err != nil {
 			s.cfg.Logger.Warn().Err(err).Str("repo", t.String()).Msg("lease not released; other sweeps wait for it to go stale")
 		}

@@ -142,6 +142,17 @@ func (f *fixture) run(t testing.TB, s *sweep.Sweeper) sweep.Summary {
 	return sum
 }
 
+// wantNoWrites runs s once more and fails the test, saying what, if it
+// wrote anything.
+func (f *fixture) wantNoWrites(t *testing.T, s *sweep.Sweeper, what string) {
+	t.Helper()
+	f.gh.ResetRecording()
+	f.run(t, s)
+	if w := writes(f.gh); len(w) != 0 {
+		t.Errorf("%s: %v", what, w)
+	}
+}
+
 func writes(gh *ghtest.GitHub) []string {
 	var out []string
 	for _, r := range gh.Requests() {
@@ -172,11 +183,7 @@ func TestSweepLifecycle(t *testing.T) {
 
 	// The same day again: nothing to write; and once nothing was written,
 	// every read of the next sweep is a 304.
-	f.gh.ResetRecording()
-	f.run(t, s)
-	if w := writes(f.gh); len(w) != 0 {
-		t.Errorf("a second sweep wrote: %v", w)
-	}
+	f.wantNoWrites(t, s, "a second sweep wrote")
 	f.gh.ResetRecording()
 	f.run(t, s)
 	c := f.gh.Counts()
@@ -230,11 +237,7 @@ func TestSweepLifecycle(t *testing.T) {
 	}
 
 	// A person reopening does not make it stick: nothing is due.
-	f.gh.ResetRecording()
-	f.run(t, s)
-	if w := writes(f.gh); len(w) != 0 {
-		t.Errorf("a closed issue with nothing due was written to: %v", w)
-	}
+	f.wantNoWrites(t, s, "a closed issue with nothing due was written to")
 }
 
 func TestSweepDryRunWritesNothing(t *testing.T) {
@@ -431,11 +434,7 @@ func TestRacingProcessesWriteOnce(t *testing.T) {
 	if l := f.gh.RepoLabels("acme", "shop"); len(l) != 0 {
 		t.Errorf("a lease was left behind: %q", l)
 	}
-	f.gh.ResetRecording()
-	f.run(t, f.sweeper(t, nil))
-	if w := writes(f.gh); len(w) != 0 {
-		t.Errorf("after the race, a sweep wrote: %v", w)
-	}
+	f.wantNoWrites(t, f.sweeper(t, nil), "after the race, a sweep wrote")
 }
 
 // Processes that raced while each took the other's lease for dead (here:
@@ -459,11 +458,7 @@ func TestDuplicatesConverge(t *testing.T) {
 	if open != 1 {
 		t.Errorf("%d open issues, want 1", open)
 	}
-	f.gh.ResetRecording()
-	f.run(t, f.sweeper(t, nil))
-	if w := writes(f.gh); len(w) != 0 {
-		t.Errorf("converged, yet a sweep wrote: %v", w)
-	}
+	f.wantNoWrites(t, f.sweeper(t, nil), "converged, yet a sweep wrote")
 }
 
 // Faults: a create whose answer is lost, 500s on listings, secondary
