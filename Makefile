@@ -14,18 +14,31 @@ IMAGE    ?= ownerbot
 FUZZ_TARGETS := ./internal/codeowners:FuzzParse ./internal/codeowners:FuzzMatch \
 	./internal/owners:FuzzOwnersYAML ./internal/runbook:FuzzRunbook ./internal/exception:FuzzExceptions \
 	./internal/snapshot:FuzzParseIndexPaths ./internal/snapshot:FuzzResolveLinks ./internal/webhook:FuzzServeHTTP ./internal/review:FuzzMarkers ./internal/webhook:FuzzFormPayload \
-	./internal/gfm:FuzzQuote ./internal/report:FuzzPullRequestComment ./internal/review:FuzzIssueBody
+	./internal/gfm:FuzzQuote ./internal/report:FuzzPullRequestComment ./internal/review:FuzzIssueBody \
+	./internal/cli:FuzzGitPathQuoting ./internal/backstage:FuzzParse ./internal/prow:FuzzOwners ./internal/prow:FuzzAliases ./internal/strictyaml:FuzzParseAll
 
-.PHONY: help build test lint fuzz bench load demo golden docker chart
+# What the exhaustive run needs beside the repository (third-party data).
+SHARED_DATA := ../shared/datasets ../shared/ownership-sources ../shared/schemas ../shared/github
+
+.PHONY: help build test exhaustive test-all lint fuzz bench load demo golden docker chart
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
 build: ## build bin/ownerbot, stamped with the git version
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/bot
 
-test: ## every test, with the race detector (the README's test command)
+test: ## every test, with the race detector (the README's test command; samples the slowest, see exhaustive)
 	$(GO) test -race ./...
+	@echo "make test: the dataset, differential and simulation tests ran a sample (go test -v shows 'sampled:'); make exhaustive runs them in full" >&2
+
+exhaustive: ## every test at full size, without -race, as CI does after `test`; fails if ../shared is missing
+	@for d in $(SHARED_DATA); do \
+		[ -d "$$d" ] || { echo "make exhaustive: $$d is missing: the exhaustive run needs the shared data beside the repository" >&2; exit 1; }; \
+	done
+	OWNERBOT_EXHAUSTIVE=1 $(GO) test -count=1 ./...
+
+test-all: test exhaustive ## test, then exhaustive
 
 lint: ## gofmt, go vet and go mod tidy must have nothing to say
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -15,11 +15,13 @@ import (
 
 	// Linked in so that any change to the guarded packages invalidates the
 	// cached result of these tests.
+	_ "github.com/ownerbot/ownerbot/internal/backstage"
 	_ "github.com/ownerbot/ownerbot/internal/codeowners"
 	_ "github.com/ownerbot/ownerbot/internal/exception"
 	_ "github.com/ownerbot/ownerbot/internal/gfm"
 	_ "github.com/ownerbot/ownerbot/internal/owners"
 	_ "github.com/ownerbot/ownerbot/internal/policy"
+	_ "github.com/ownerbot/ownerbot/internal/prow"
 	_ "github.com/ownerbot/ownerbot/internal/runbook"
 	_ "github.com/ownerbot/ownerbot/internal/strictyaml"
 )
@@ -27,12 +29,14 @@ import (
 // pure are the packages of the functional core (DESIGN §6): bytes and values
 // in, values out, `now` passed in.
 var pure = []string{
+	"github.com/ownerbot/ownerbot/internal/backstage",
 	"github.com/ownerbot/ownerbot/internal/codeowners",
 	"github.com/ownerbot/ownerbot/internal/config",
 	"github.com/ownerbot/ownerbot/internal/exception",
 	"github.com/ownerbot/ownerbot/internal/gfm",
 	"github.com/ownerbot/ownerbot/internal/owners",
 	"github.com/ownerbot/ownerbot/internal/policy",
+	"github.com/ownerbot/ownerbot/internal/prow",
 	"github.com/ownerbot/ownerbot/internal/review",
 	"github.com/ownerbot/ownerbot/internal/runbook",
 	"github.com/ownerbot/ownerbot/internal/strictyaml",

@@ -328,9 +328,9 @@ func TestActionScript(t *testing.T) {
 	// Review dates that stay current: the script runs check as of today.
 	reviewed := time.Now().UTC().AddDate(0, 0, -1).Format("2006-01-02")
 	rootOwners := "version: 1\nowner: \"@acme/all\"\ntier: 3\nreview: {last_reviewed: \"" + reviewed + "\"}\n"
-	clean := map[string]string{".github/CODEOWNERS": "* @acme/all\n", "OWNERS.yaml": rootOwners, "a.go": ""}
-	warnings := map[string]string{".github/CODEOWNERS": "* @acme/all\n/gone/ @acme/x\n", "OWNERS.yaml": rootOwners, "a.go": ""}
-	errorsOnly := map[string]string{"OWNERS.yaml": rootOwners, "a.go": ""} // no CODEOWNERS
+	clean := map[string]string{".github/CODEOWNERS": "* @acme/all\n", "OWNERS.yaml": rootOwners, "a.go": "", ".github/ownerbot.yaml": configured}
+	warnings := map[string]string{".github/CODEOWNERS": "* @acme/all\n/gone/ @acme/x\n", "OWNERS.yaml": rootOwners, "a.go": "", ".github/ownerbot.yaml": configured}
+	errorsOnly := map[string]string{"OWNERS.yaml": rootOwners, "a.go": "", ".github/ownerbot.yaml": configured} // no CODEOWNERS
 
 	for _, tt := range []struct {
 		name   string

@@ -3,8 +3,10 @@ package cli
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"time"
@@ -32,14 +34,38 @@ type checkout struct {
 	dir    string
 	commit string          // "" for a plain directory or a repository without commits
 	source snapshot.Source // the index, a commit, or a directory
+	files  []string        // every file of the tree, ignored ones included
 }
 
 // evaluate opens the repository at repo — its checkout, or the commit ref
 // names when ref is set — and evaluates it as of the day --now names (today
 // when empty), with git history for the dates evaluation needs.
-func evaluate(repo, ref, nowFlag string, org *config.Org) (*policy.Result, time.Time, error) {
-	res, now, _, err := evaluateCheckout(repo, ref, nowFlag, org)
+func evaluate(repo, ref, nowFlag string, org *config.Org, organization string) (*policy.Result, time.Time, error) {
+	res, now, _, err := evaluateCheckout(repo, ref, nowFlag, org, organization)
 	return res, now, err
+}
+
+// organizationOf names the GitHub organization (or user) that holds the
+// checkout, for the {org} of owner templates: the OWNER of --github-repo,
+// else of the origin remote, else of $GITHUB_REPOSITORY; "" when none says.
+func organizationOf(dir, repoFlag string, getenv func(string) string) string {
+	repo := repoFlag
+	if repo == "" {
+		if _, origin, ok := originRepo(dir); ok {
+			repo = origin
+		}
+	}
+	if repo == "" {
+		if getenv == nil {
+			getenv = os.Getenv
+		}
+		repo = getenv("GITHUB_REPOSITORY")
+	}
+	if !validRepo(repo) {
+		return ""
+	}
+	owner, _, _ := strings.Cut(repo, "/")
+	return owner
 }
 
 // readOrgConfig reads an organization's ownerbot.yaml for --org-config; ""
@@ -52,7 +78,7 @@ func readOrgConfig(path string) (*config.Org, error) {
 	if err != nil {
 		return nil, err
 	}
-	org, problems := config.ParseOrg(data, func(id string) bool { _, ok := policy.Lookup(id); return ok })
+	org, problems := config.ParseOrg(data, func(id string) bool { _, ok := policy.Lookup(id); return ok }, policy.ConfigOptions())
 	if len(problems) > 0 {
 		lines := make([]string, len(problems))
 		for i, p := range problems {
@@ -65,9 +91,12 @@ func readOrgConfig(path string) (*config.Org, error) {
 
 // evaluateCheckout is evaluate, also saying which checkout and commit it
 // evaluated.
-func evaluateCheckout(repo, ref, nowFlag string, org *config.Org) (*policy.Result, time.Time, checkout, error) {
+func evaluateCheckout(repo, ref, nowFlag string, org *config.Org, organization string) (*policy.Result, time.Time, checkout, error) {
 	now, err := parseNow(nowFlag)
 	if err != nil {
+		return nil, now, checkout{}, err
+	}
+	if err := checkRepoDir(repo); err != nil {
 		return nil, now, checkout{}, err
 	}
 	var tree *snapshot.Tree
@@ -80,9 +109,28 @@ func evaluateCheckout(repo, ref, nowFlag string, org *config.Org) (*policy.Resul
 		return nil, now, checkout{}, err
 	}
 	defer tree.Close()
-	co := checkout{dir: repo, commit: tree.Commit(), source: tree.Source()}
-	res, err := policy.Evaluate(tree, policy.Options{Now: now, Org: org, History: tree.ChangeTimes})
+	co := checkout{dir: repo, commit: tree.Commit(), source: tree.Source(), files: tree.Paths()}
+	res, err := policy.Evaluate(tree, policy.Options{Now: now, Org: org, History: tree.ChangeTimes, Organization: organization})
 	return res, now, co, err
+}
+
+// checkRepoDir checks that --repo names a directory, so that a mistyped
+// path is an error naming it rather than a remark on what it lacks.
+func checkRepoDir(dir string) error {
+	info, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("--repo %s: no such directory", dir)
+	case err != nil:
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("--repo %s: %w", dir, err)
+	case !info.IsDir():
+		return fmt.Errorf("--repo %s: not a directory", dir)
+	}
+	return nil
 }
 
 func runCheck(ctx context.Context, stdio IO, build Build, args []string) error {
@@ -92,7 +140,7 @@ func runCheck(ctx context.Context, stdio IO, build Build, args []string) error {
 	fs.StringVar(&opts.repo, "repo", ".", "the repository checkout to evaluate")
 	fs.StringVar(&opts.ref, "ref", "", "evaluate this commit, branch or tag as committed, not the working tree")
 	fs.StringVar(&opts.format, "format", "text", "output format: text, json, sarif or markdown")
-	fs.StringVar(&opts.failOn, "fail-on", "error", "exit 1 when a finding is at least this severe: error, warning or never")
+	fs.StringVar(&opts.failOn, "fail-on", "error", "exit 1 when a finding is at this `LEVEL` or worse: error, warning or never")
 	fs.StringVar(&opts.now, "now", "", "evaluate as of this day, YYYY-MM-DD (default today)")
 	fs.StringVar(&opts.org, "org-config", "", "judge under this organization `FILE` (the ownerbot.yaml of the organization's .github repository), as the App does")
 	fs.Var(&opts.writes, "write", "also write the report in another format to a file, as `FORMAT=FILE` such as sarif=ownerbot.sarif (repeatable)")
@@ -128,7 +176,7 @@ func runCheck(ctx context.Context, stdio IO, build Build, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, now, co, err := evaluateCheckout(opts.repo, opts.ref, opts.now, org)
+	res, now, co, err := evaluateCheckout(opts.repo, opts.ref, opts.now, org, organizationOf(opts.repo, opts.github.repo, getenv))
 	if err != nil {
 		return err
 	}
@@ -140,7 +188,7 @@ func runCheck(ctx context.Context, stdio IO, build Build, args []string) error {
 	}
 
 	out := bufio.NewWriter(stdio.Stdout)
-	err = writeReport(out, opts.format, res, build, stdio.Terminal)
+	err = writeReport(out, opts.format, res, co.files, build, stdio.Terminal)
 	if err == nil {
 		err = out.Flush()
 	}
@@ -148,7 +196,7 @@ func runCheck(ctx context.Context, stdio IO, build Build, args []string) error {
 		return err
 	}
 	for _, f := range opts.writes {
-		if err := writeReportFile(f, res, build); err != nil {
+		if err := writeReportFile(f, res, co.files, build); err != nil {
 			return err
 		}
 	}
@@ -161,13 +209,14 @@ func runCheck(ctx context.Context, stdio IO, build Build, args []string) error {
 	return nil
 }
 
-// writeReport renders res in one of check's formats.
-func writeReport(w io.Writer, format string, res *policy.Result, build Build, color bool) error {
+// writeReport renders res in one of check's formats; files are the tree's,
+// which SARIF results point at.
+func writeReport(w io.Writer, format string, res *policy.Result, files []string, build Build, color bool) error {
 	switch format {
 	case "json":
 		return report.JSON(w, res)
 	case "sarif":
-		return report.SARIF(w, res, report.SARIFOptions{Version: build.Version})
+		return report.SARIF(w, res, report.SARIFOptions{Version: build.Version, Files: files})
 	case "markdown":
 		return report.Markdown(w, res)
 	}
@@ -206,13 +255,13 @@ func (r *reportFiles) Set(v string) error {
 }
 
 // writeReportFile writes one --write file.
-func writeReportFile(f reportFile, res *policy.Result, build Build) error {
+func writeReportFile(f reportFile, res *policy.Result, files []string, build Build) error {
 	file, err := os.Create(f.path)
 	if err != nil {
 		return fmt.Errorf("write the %s report: %w", f.format, err)
 	}
 	w := bufio.NewWriter(file)
-	err = writeReport(w, f.format, res, build, false)
+	err = writeReport(w, f.format, res, files, build, false)
 	if err == nil {
 		err = w.Flush()
 	}

@@ -35,7 +35,8 @@ func TestMain(m *testing.M) {
 // and a member with write access; OWNERS.yaml adds an outside collaborator
 // and a team that does not exist.
 var widgetFiles = map[string]string{
-	".github/CODEOWNERS": "*        @acme/pay\n/docs/   @acme/readers\n/tools/  @ghost @bob\n",
+	".github/CODEOWNERS":    "*        @acme/pay\n/docs/   @acme/readers\n/tools/  @ghost @bob\n",
+	".github/ownerbot.yaml": configured,
 	"OWNERS.yaml": "version: 1\nowner: \"@acme/pay\"\napprovers: [\"@acme/pay\", \"@bob\", \"@olga\"]\ntier: 3\n" +
 		"review: {last_reviewed: \"2026-11-01\"}\nescalation:\n  - {after: 14d, to: \"@acme/gone\"}\n",
 	"docs/guide.md": "# Guide\n",
@@ -106,10 +107,11 @@ func transcript(r result) []byte {
 
 type jsonReport struct {
 	Findings []struct {
-		Rule    string `json:"rule"`
-		Path    string `json:"path"`
-		Line    int    `json:"line"`
-		Message string `json:"message"`
+		Rule     string `json:"rule"`
+		Severity string `json:"severity"`
+		Path     string `json:"path"`
+		Line     int    `json:"line"`
+		Message  string `json:"message"`
 	} `json:"findings"`
 	Summary struct {
 		Skipped []struct{ Rule, Reason string } `json:"skipped"`
@@ -582,7 +584,7 @@ func TestCheckWhenGitHubFailsHalfway(t *testing.T) {
 	if got.code != ExitFindings {
 		t.Errorf("exit %d, want %d for the verdict's findings", got.code, ExitFindings)
 	}
-	want := "ownerbot check: owners checked against GitHub (acme/widgets at de69877): GitHub's verdict on CODEOWNERS\n" +
+	want := "ownerbot check: owners checked against GitHub (acme/widgets at 84650c4): GitHub's verdict on CODEOWNERS\n" +
 		"ownerbot check: GitHub could not be asked: it answered 502 Bad Gateway; @acme/gone, @bob, @olga not looked up\n"
 	if got.stderr != want {
 		t.Errorf("stderr:\n%s\nwant:\n%s", got.stderr, want)

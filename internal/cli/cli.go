@@ -31,10 +31,12 @@ type IO struct {
 	Getenv func(string) string
 }
 
-// Build describes the binary, stamped at link time.
+// Build describes the binary: stamped at link time, else read from the
+// build information Go records (see [ResolveBuild]).
 type Build struct {
-	Version string
-	Commit  string
+	Version string // "dev" when nothing says which
+	Commit  string // "" when unknown; "-dirty" when built with local changes
+	Time    string // when Commit was made, RFC 3339; "" when unknown
 }
 
 // A usageError is a mistake in how the command was called: exit code 2.
@@ -63,6 +65,8 @@ func commands() []command {
 		{"check", "evaluate a checkout and list ownership problems", runCheck},
 		{"owners", "print the owners of paths", runOwners},
 		{"explain", "explain who owns a path and why", runExplain},
+		{"coverage", "what each owner holds: files, share, units, runbooks; and what nobody owns", runCoverage},
+		{"init", "write the OWNERS.yaml files a repository needs, from the ownership files it has", runInit},
 		{"codeowners", "generate CODEOWNERS from OWNERS.yaml (codeowners generate)", runCodeowners},
 		{"serve", "run the GitHub App (webhooks, check runs, comments, scheduled sweeps)", runServe},
 		{"sweep", "sweep every installed repository once: living issues, stale reviews, missed checks", runSweep},
@@ -77,6 +81,10 @@ func Main(ctx context.Context, stdio IO, build Build, args []string) int {
 	if len(args) == 0 {
 		usage(stdio.Stderr)
 		return ExitUsage
+	}
+	if build.Version == "" {
+		// One value for version, serve's log and the SARIF driver.
+		build.Version = devVersion
 	}
 	name := args[0]
 	switch name {
@@ -136,11 +144,81 @@ func newFlags(name, synopsis string, stdout io.Writer) *flagSet {
 	return &flagSet{FlagSet: fs, synopsis: synopsis, stdout: stdout}
 }
 
+// printHelp prints the synopsis and, when the command has flags, each flag
+// with its placeholder, its description and its default. A command without
+// flags gets no Flags heading.
 func (fs *flagSet) printHelp() {
-	fmt.Fprintf(fs.stdout, "Usage: ownerbot %s\n\nFlags:\n", fs.synopsis)
-	fs.SetOutput(fs.stdout)
-	fs.PrintDefaults()
-	fs.SetOutput(io.Discard)
+	var b strings.Builder
+	fmt.Fprintf(&b, "Usage: ownerbot %s\n", fs.synopsis)
+	first := true
+	fs.VisitAll(func(f *flag.Flag) {
+		if first {
+			b.WriteString("\nFlags:\n")
+			first = false
+		}
+		dash := "--"
+		if len(f.Name) == 1 {
+			dash = "-"
+		}
+		name, usage := fs.placeholder(f)
+		if name != "" {
+			name = " " + name
+		}
+		fmt.Fprintf(&b, "  %s%s%s\n        %s%s\n", dash, f.Name, name,
+			strings.ReplaceAll(usage, "\n", "\n        "), defaultNote(f))
+	})
+	io.WriteString(fs.stdout, b.String())
+}
+
+// placeholder returns the word that stands for a flag's value in the help,
+// and its description: the word in backquotes in the description, else the
+// one after the flag in the synopsis ("--repo DIR"), else the flag's name
+// in capitals. Never a type name such as "string": it says nothing.
+func (fs *flagSet) placeholder(f *flag.Flag) (name, usage string) {
+	name, usage = flag.UnquoteUsage(f)
+	if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+		return "", usage
+	}
+	if strings.Contains(f.Usage, "`") {
+		return name, usage
+	}
+	fields := strings.Fields(fs.synopsis)
+	for i, field := range fields[:max(len(fields)-1, 0)] {
+		field = strings.TrimLeft(field, "[")
+		if field != "--"+f.Name && field != "-"+f.Name {
+			continue
+		}
+		if word := strings.TrimRight(fields[i+1], "].|"); isPlaceholder(word) {
+			return word, usage
+		}
+	}
+	return strings.ToUpper(f.Name), usage
+}
+
+// isPlaceholder reports whether word can stand for a value in the help: a
+// word in capitals, or a few joined by = or / (FORMAT=FILE, OWNER/NAME).
+func isPlaceholder(word string) bool {
+	for _, part := range strings.Split(strings.ReplaceAll(word, "/", "="), "=") {
+		if part == "" || part[0] < 'A' || part[0] > 'Z' || strings.Trim(part, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// defaultNote says a flag's default when it is not the zero value, as the
+// flag package does.
+func defaultNote(f *flag.Flag) string {
+	switch f.DefValue {
+	case "", "0", "false", "0s":
+		return ""
+	}
+	if g, ok := f.Value.(flag.Getter); ok {
+		if _, isString := g.Get().(string); isString {
+			return fmt.Sprintf(" (default %q)", f.DefValue)
+		}
+	}
+	return fmt.Sprintf(" (default %s)", f.DefValue)
 }
 
 // parse parses flags and positional arguments in any order ("explain PATH

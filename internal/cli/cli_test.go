@@ -107,10 +107,10 @@ func TestCheckJSONShape(t *testing.T) {
 
 func TestCheckFailOn(t *testing.T) {
 	warningsOnly := repo(t, map[string]string{
-		".github/CODEOWNERS": "* @acme/all\n/gone/ @acme/x\n", "OWNERS.yaml": rootOwners, "a.go": "",
+		".github/CODEOWNERS": "* @acme/all\n/gone/ @acme/x\n", "OWNERS.yaml": rootOwners, "a.go": "", ".github/ownerbot.yaml": configured,
 	})
-	clean := repo(t, map[string]string{".github/CODEOWNERS": "* @acme/all\n", "OWNERS.yaml": rootOwners, "a.go": ""})
-	errors := repo(t, map[string]string{"OWNERS.yaml": rootOwners, "a.go": ""})
+	clean := repo(t, map[string]string{".github/CODEOWNERS": "* @acme/all\n", "OWNERS.yaml": rootOwners, "a.go": "", ".github/ownerbot.yaml": configured})
+	errors := repo(t, map[string]string{"OWNERS.yaml": rootOwners, "a.go": "", ".github/ownerbot.yaml": configured})
 	tests := []struct {
 		repo, failOn string
 		want         int
@@ -236,7 +236,7 @@ func TestUsageErrors(t *testing.T) {
 		{"bad fail-on", []string{"check", "--fail-on", "info"}, "--fail-on must be one of error, warning, never"},
 		{"extra argument", []string{"check", "src"}, `unexpected argument "src"`},
 		{"bad --now", []string{"check", "--now", "tomorrow"}, `--now must be a date written YYYY-MM-DD, not "tomorrow"`},
-		{"missing repository", []string{"check", "--repo", filepath.Join(empty, "nope")}, "no such file or directory"},
+		{"missing repository", []string{"check", "--repo", filepath.Join(empty, "nope")}, "no such directory"},
 		{"repo and codeowners", []string{"owners", "--repo", ".", "--codeowners", "x"}, "cannot be used together"},
 		{"no CODEOWNERS", []string{"owners", "--repo", empty, "a"}, "no CODEOWNERS file in"},
 		{"unreadable CODEOWNERS", []string{"owners", "--codeowners", filepath.Join(empty, "nope"), "a"}, "no such file or directory"},
@@ -294,3 +294,8 @@ func TestWriteErrorsAreReported(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, stderr.String())
 	}
 }
+
+// configured is a .github/ownerbot.yaml that changes nothing but makes the
+// repository configured: each rule has its catalogue severity (without any
+// configuration, ownerbot only warns).
+const configured = "# configured: each rule has its catalogue severity\nmode: warn\n"

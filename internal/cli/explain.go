@@ -45,7 +45,7 @@ func runExplain(ctx context.Context, stdio IO, _ Build, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, now, err := evaluate(opts.repo, opts.ref, opts.now, org)
+	res, now, err := evaluate(opts.repo, opts.ref, opts.now, org, organizationOf(opts.repo, "", stdio.Getenv))
 	if err != nil {
 		return err
 	}
@@ -93,14 +93,18 @@ func parseNow(s string) (time.Time, error) {
 // it and which matched too but lost, which unit holds it and what that unit
 // declares, and the problems found at the path.
 type explanation struct {
-	Path       string       `json:"path"`
-	CODEOWNERS string       `json:"codeowners"` // the file GitHub uses, "" when none
-	Owners     []string     `json:"owners"`
-	DecidedBy  *lineMatch   `json:"decided_by"` // nil when no line matches
-	Overridden []lineMatch  `json:"overridden"` // earlier matching lines, last first
-	Unit       *unitSummary `json:"unit"`       // nil when no OWNERS.yaml holds the path
-	Exceptions []string     `json:"exceptions"` // active exceptions that cover the path
-	Findings   []string     `json:"findings"`   // problems reported at this path
+	Path       string      `json:"path"`
+	CODEOWNERS string      `json:"codeowners"` // the file GitHub uses, "" when none
+	Owners     []string    `json:"owners"`
+	DecidedBy  *lineMatch  `json:"decided_by"` // nil when no line matches
+	Overridden []lineMatch `json:"overridden"` // earlier matching lines, last first
+	// Skipped are the lines that match the path after the deciding one (or
+	// at all, when none decides) but that GitHub skips: they would change
+	// the owners if they were valid. Last first.
+	Skipped    []skippedMatch `json:"skipped"`
+	Unit       *unitSummary   `json:"unit"`       // nil when no OWNERS.yaml holds the path
+	Exceptions []string       `json:"exceptions"` // active exceptions that cover the path
+	Findings   []string       `json:"findings"`   // problems reported at this path
 }
 
 type lineMatch struct {
@@ -109,10 +113,25 @@ type lineMatch struct {
 	Owners  []string `json:"owners"`
 }
 
+// A skippedMatch is a line GitHub skips that would take part in deciding.
+type skippedMatch struct {
+	lineMatch
+	Kind        string `json:"kind"`    // as GitHub's CODEOWNERS errors name it
+	Problem     string `json:"problem"` // why GitHub skips the line
+	Fix         string `json:"fix"`     // may be empty
+	WouldDecide bool   `json:"would_decide"`
+}
+
 type unitSummary struct {
-	Name       string   `json:"name"`
-	File       string   `json:"file"`
-	Owner      string   `json:"owner"`
+	Name string `json:"name"`
+	File string `json:"file"`
+	// Files are every ownership file the unit is read from: an OWNERS.yaml,
+	// a Backstage descriptor, a prow OWNERS file, or several of them.
+	Files []string `json:"files"`
+	Owner string   `json:"owner"`
+	// OwnerFrom says where the owner is written ("svc/catalog-info.yaml:8")
+	// or that it is inherited ("inherited from /").
+	OwnerFrom  string   `json:"owner_from"`
 	Approvers  []string `json:"approvers"`
 	Tier       int      `json:"tier"`
 	Lifecycle  string   `json:"lifecycle"`
@@ -125,7 +144,7 @@ type unitSummary struct {
 
 func explain(res *policy.Result, p string, now time.Time) explanation {
 	clean := cleanPath(p)
-	e := explanation{Path: p, CODEOWNERS: res.CODEOWNERS, Owners: []string{}, Overridden: []lineMatch{}, Exceptions: []string{}, Findings: []string{}}
+	e := explanation{Path: p, CODEOWNERS: res.CODEOWNERS, Owners: []string{}, Overridden: []lineMatch{}, Skipped: []skippedMatch{}, Exceptions: []string{}, Findings: []string{}}
 	if res.Ruleset != nil {
 		matches := res.Ruleset.MatchAll(clean)
 		for i := len(matches) - 1; i >= 0; i-- {
@@ -137,6 +156,7 @@ func explain(res *policy.Result, p string, now time.Time) explanation {
 			}
 			e.Overridden = append(e.Overridden, m)
 		}
+		e.Skipped = skippedAfter(res.Ruleset.SkippedMatches(clean), e.DecidedBy)
 	}
 	if u := res.Units.UnitOf(clean); u != nil {
 		e.Unit = summarizeUnit(u, now)
@@ -164,6 +184,24 @@ func explain(res *policy.Result, p string, now time.Time) explanation {
 	return e
 }
 
+// skippedAfter keeps the skipped lines that come after the deciding line,
+// last first: a skipped line before it would lose anyway.
+func skippedAfter(lines []codeowners.SkippedLine, decidedBy *lineMatch) []skippedMatch {
+	out := []skippedMatch{}
+	for i := len(lines) - 1; i >= 0; i-- {
+		l := lines[i]
+		if decidedBy != nil && l.Line < decidedBy.Line {
+			break
+		}
+		out = append(out, skippedMatch{
+			lineMatch: lineMatch{Line: l.Line, Pattern: l.Pattern, Owners: l.Owners},
+			Kind:      l.Problem.Kind, Problem: l.Problem.Message, Fix: l.Problem.Suggestion,
+			WouldDecide: len(out) == 0,
+		})
+	}
+	return out
+}
+
 func runbookText(r *policy.UnitRunbook) string {
 	st := r.Status
 	switch st.State {
@@ -185,6 +223,20 @@ func summarizeUnit(u *owners.Unit, now time.Time) *unitSummary {
 	s := &unitSummary{
 		Name: u.Name(), File: u.File.Path, Owner: u.Owner, Approvers: u.Approvers,
 		Tier: u.Tier, Lifecycle: u.Lifecycle, Contact: []string{}, Escalation: []string{}, Runbooks: []string{},
+		Files: []string{u.File.Path},
+	}
+	if len(u.File.Sources) > 0 {
+		s.Files = s.Files[:0]
+		for _, f := range u.File.Sources {
+			s.Files = append(s.Files, f.Path)
+		}
+	}
+	switch {
+	case u.File.Owner != "":
+		path, line := u.File.Where("owner")
+		s.OwnerFrom = fmt.Sprintf("%s:%d", path, line)
+	case u.Parent != nil && u.Owner != "":
+		s.OwnerFrom = "inherited from " + u.Parent.Name()
 	}
 	if u.Contact.Slack != "" {
 		s.Contact = append(s.Contact, "slack "+u.Contact.Slack)
@@ -205,7 +257,9 @@ func summarizeUnit(u *owners.Unit, now time.Time) *unitSummary {
 		}
 		s.Escalation = append(s.Escalation, fmt.Sprintf("after %s: %s", step.After, to))
 	}
-	if last := u.File.Review.LastReviewed; last.IsZero() {
+	if last := u.File.Review.LastReviewed; !u.Governed() {
+		s.Review = "not tracked: the unit has no OWNERS.yaml to record reviews in (`ownerbot init` writes one)"
+	} else if last.IsZero() {
 		s.Review = fmt.Sprintf("never reviewed (every %s)", u.ReviewInterval)
 	} else {
 		due := last.AddDate(0, 0, u.ReviewInterval.Days)
@@ -235,6 +289,8 @@ func (e explanation) writeText(w io.Writer) {
 	switch {
 	case e.CODEOWNERS == "":
 		row("owners", "none: the repository has no CODEOWNERS file")
+	case e.DecidedBy == nil && len(e.Skipped) > 0:
+		row("owners", "none: no line of %s that GitHub applies matches", e.CODEOWNERS)
 	case e.DecidedBy == nil:
 		row("owners", "none: no line of %s matches", e.CODEOWNERS)
 	case len(e.Owners) == 0:
@@ -250,9 +306,27 @@ func (e explanation) writeText(w io.Writer) {
 		overridden[i] = fmt.Sprintf("%s:%d  %s", e.CODEOWNERS, m.Line, m.text())
 	}
 	rows("overrides", overridden)
+	var skipped []string
+	for _, m := range e.Skipped {
+		role := "would match the path too"
+		if m.WouldDecide {
+			role = "would decide the path"
+		}
+		skipped = append(skipped,
+			fmt.Sprintf("%s:%d  %s", e.CODEOWNERS, m.Line, m.text()),
+			fmt.Sprintf("  %s, but GitHub skips it: %s: %s", role, m.Kind, m.Problem))
+		if m.Fix != "" {
+			skipped = append(skipped, "  fix: "+m.Fix)
+		}
+	}
+	rows("skipped", skipped)
 	if u := e.Unit; u != nil {
-		row("unit", "%s (%s)", u.Name, u.File)
-		row("  owner", "%s", u.Owner)
+		row("unit", "%s (%s)", u.Name, strings.Join(u.Files, " + "))
+		if u.OwnerFrom != "" {
+			row("  owner", "%s (%s)", u.Owner, u.OwnerFrom)
+		} else {
+			row("  owner", "%s", u.Owner)
+		}
 		row("  approvers", "%s", strings.Join(u.Approvers, " "))
 		row("  tier", "%d, %s", u.Tier, u.Lifecycle)
 		if len(u.Contact) > 0 {
@@ -265,7 +339,7 @@ func (e explanation) writeText(w io.Writer) {
 		row("  review", "%s", u.Review)
 		rows("  runbooks", u.Runbooks)
 	} else {
-		row("unit", "none: no OWNERS.yaml at or above this path")
+		row("unit", "none: no ownership file (OWNERS.yaml, catalog-info.yaml, prow OWNERS) at or above this path")
 	}
 	rows("exceptions", e.Exceptions)
 	rows("problems", e.Findings)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/ownerbot/ownerbot/internal/codeowners"
+	"github.com/ownerbot/ownerbot/internal/snapshot"
 )
 
 type generateOptions struct {
@@ -35,9 +36,14 @@ func runGenerate(_ context.Context, stdio IO, _ Build, args []string) error {
 	if len(rest) > 0 {
 		return usagef("unexpected argument %q", rest[0])
 	}
+	// A bare repository is read at HEAD, but it has no working tree to
+	// write CODEOWNERS to, nor one whose file --check could compare.
+	if snapshot.IsBare(opts.repo) {
+		return fmt.Errorf("--repo %s is a bare repository: it has no working tree to write %s to; run codeowners generate in a checkout", opts.repo, codeowners.Locations[0])
+	}
 	// The units are what evaluation resolves; their mistakes are check's to
 	// report, so a file with problems still generates from what is valid.
-	res, _, err := evaluate(opts.repo, "", "", nil)
+	res, _, err := evaluate(opts.repo, "", "", nil, organizationOf(opts.repo, "", stdio.Getenv))
 	if err != nil {
 		return err
 	}

@@ -26,10 +26,11 @@ func linkedCheckout(t *testing.T) (dir, secretFile string) {
 		t.Fatal(err)
 	}
 	dir = gitRepo(t, filepath.Join(base, "repo"), map[string]string{
-		"OWNERS.yaml":     rootOwners,
-		"CODEOWNERS":      "* @acme/all\n", // GitHub's second location: used once the first is refused
-		"pay/OWNERS.yaml": "version: 1\nowner: \"@acme/pay\"\ntier: 3\nreview: {last_reviewed: \"2026-11-01\"}\n",
-		"pay/main.go":     "package main\n",
+		"OWNERS.yaml":           rootOwners,
+		"CODEOWNERS":            "* @acme/all\n", // GitHub's second location: used once the first is refused
+		".github/ownerbot.yaml": configured,
+		"pay/OWNERS.yaml":       "version: 1\nowner: \"@acme/pay\"\ntier: 3\nreview: {last_reviewed: \"2026-11-01\"}\n",
+		"pay/main.go":           "package main\n",
 	})
 	for name, target := range map[string]string{
 		".github/CODEOWNERS": "/proc/self/environ",
@@ -152,7 +153,7 @@ func TestCheckNeverReadsThroughLinks(t *testing.T) {
 // Main, for the formats people read; and owners and explain.
 func TestCheckLinksInProcess(t *testing.T) {
 	dir, secretFile := linkedCheckout(t)
-	plain := repo(t, map[string]string{"OWNERS.yaml": rootOwners, "a.go": ""})
+	plain := repo(t, map[string]string{"OWNERS.yaml": rootOwners, "a.go": "", ".github/ownerbot.yaml": configured})
 	if err := os.MkdirAll(filepath.Join(plain, ".github"), 0o755); err != nil {
 		t.Fatal(err)
 	}

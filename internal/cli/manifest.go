@@ -19,7 +19,7 @@ import (
 // GitHub, which then creates the App.
 func runManifest(_ context.Context, stdio IO, _ Build, args []string) error {
 	fs := newFlags("manifest", "manifest --webhook-url URL [--org ORG] [--github-url URL] [--format html|json]", stdio.Stdout)
-	webhookURL := fs.String("webhook-url", "", "where `ownerbot serve` receives webhooks, e.g. https://ownerbot.example.com/webhook (required)")
+	webhookURL := fs.String("webhook-url", "", "where ownerbot serve receives webhooks, e.g. https://ownerbot.example.com/webhook (required)")
 	org := fs.String("org", "", "create the App in this organization; your personal account when empty")
 	githubURL := fs.String("github-url", "https://github.com", "GitHub's web address; for GitHub Enterprise Server https://HOST")
 	format := fs.String("format", "html", "html (a page with a button that creates the App) or json (the manifest)")

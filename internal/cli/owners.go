@@ -2,14 +2,18 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/ownerbot/ownerbot/internal/codeowners"
 	"github.com/ownerbot/ownerbot/internal/snapshot"
@@ -19,14 +23,20 @@ type ownersOptions struct {
 	repo       string
 	codeowners string
 	format     string
+	nul        bool
 }
 
 func runOwners(ctx context.Context, stdio IO, _ Build, args []string) error {
 	var opts ownersOptions
-	fs := newFlags("owners", "owners [--repo DIR | --codeowners FILE] [--format tsv|json] [PATH...]\n\nPrints the owners of each PATH, or of each line of standard input when no PATH is given.", stdio.Stdout)
+	fs := newFlags("owners", "owners [--repo DIR | --codeowners FILE] [--format tsv|json] [-z] [PATH...]\n\n"+
+		"Prints the owners of each PATH, or of each line of standard input when no PATH is given. A line that git\n"+
+		"quoted (\"\\303\\274n\\303\\257.go\", as git ls-files writes unusual names) is read unquoted; in TSV a path\n"+
+		"holding a tab, a newline or another control character, or starting with a double quote, is printed quoted\n"+
+		"the same way. With -z nothing is quoted: git ls-files -z | ownerbot owners -z.", stdio.Stdout)
 	fs.StringVar(&opts.repo, "repo", "", "the repository checkout whose CODEOWNERS applies (default .)")
 	fs.StringVar(&opts.codeowners, "codeowners", "", "a CODEOWNERS file to use instead of a repository's")
-	fs.StringVar(&opts.format, "format", "tsv", "output format: tsv (path, a tab, the owners) or json")
+	fs.StringVar(&opts.format, "format", "tsv", "output `FORMAT`: tsv (path, a tab, the owners) or json")
+	fs.BoolVar(&opts.nul, "z", false, "paths on standard input end in a NUL byte, as git ls-files -z writes them, and each TSV record ends in a NUL; paths are never quoted")
 	paths, err := fs.parse(args)
 	if err != nil {
 		return err
@@ -45,7 +55,11 @@ func runOwners(ctx context.Context, stdio IO, _ Build, args []string) error {
 	emit := func(p string) error {
 		r := rs.Match(cleanPath(p))
 		if opts.format == "tsv" {
-			out.WriteString(p)
+			if opts.nul {
+				out.WriteString(p)
+			} else {
+				out.WriteString(quoteTSVPath(p))
+			}
 			out.WriteByte('\t')
 			if r != nil {
 				for i, o := range r.Owners {
@@ -54,6 +68,9 @@ func runOwners(ctx context.Context, stdio IO, _ Build, args []string) error {
 					}
 					out.WriteString(o.Name)
 				}
+			}
+			if opts.nul {
+				return out.WriteByte(0)
 			}
 			return out.WriteByte('\n')
 		}
@@ -73,7 +90,7 @@ func runOwners(ctx context.Context, stdio IO, _ Build, args []string) error {
 		_, err = out.Write(b)
 		return err
 	}
-	if err := eachPath(ctx, paths, stdio.Stdin, emit); err != nil {
+	if err := eachPath(ctx, paths, stdio.Stdin, opts.nul, emit); err != nil {
 		return err
 	}
 	if opts.format == "json" {
@@ -93,9 +110,10 @@ type ownersEntry struct {
 	Pattern string   `json:"pattern"` // its pattern, "" when no line matches
 }
 
-// eachPath calls fn for each path argument, or for each non-empty line of r
-// when there is none.
-func eachPath(ctx context.Context, paths []string, r io.Reader, fn func(string) error) error {
+// eachPath calls fn for each path argument, or for each path on r when
+// there is none: each non-empty line, unquoted when git quoted it, or with
+// nul each non-empty NUL-terminated record, exactly as it is.
+func eachPath(ctx context.Context, paths []string, r io.Reader, nul bool, fn func(string) error) error {
 	if len(paths) > 0 {
 		for _, p := range paths {
 			if err := fn(p); err != nil {
@@ -106,22 +124,46 @@ func eachPath(ctx context.Context, paths []string, r io.Reader, fn func(string) 
 	}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	if nul {
+		sc.Split(scanNULRecords)
+	}
 	for n := 0; sc.Scan(); n++ {
 		if n%4096 == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}
-		line := strings.TrimSuffix(sc.Text(), "\r")
-		if line == "" {
+		p := sc.Text()
+		if !nul {
+			p = strings.TrimSuffix(p, "\r")
+			if unquoted, ok := unquoteGitPath(p); ok {
+				p = unquoted
+			}
+		}
+		if p == "" {
 			continue
 		}
-		if err := fn(line); err != nil {
+		if err := fn(p); err != nil {
 			return err
 		}
 	}
 	if err := sc.Err(); err != nil {
+		if nul && errors.Is(err, bufio.ErrTooLong) {
+			return fmt.Errorf("read paths from standard input: a record of more than 1 MiB without a NUL byte; -z reads NUL-separated paths, as git ls-files -z writes them")
+		}
 		return fmt.Errorf("read paths from standard input: %w", err)
 	}
 	return nil
+}
+
+// scanNULRecords is a bufio.SplitFunc for records that each end in a NUL
+// byte; the last may end at the end of the input instead.
+func scanNULRecords(data []byte, atEOF bool) (advance int, token []byte, err error) {
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		return i + 1, data[:i], nil
+	}
+	if atEOF && len(data) > 0 {
+		return len(data), data, nil
+	}
+	return 0, nil, nil
 }
 
 // cleanPath turns what a person types ("./src/", "/src/a.go") into a
@@ -153,7 +195,10 @@ func loadRuleset(repo, file string) (rs *codeowners.Ruleset, name string, err er
 	if repo == "" {
 		repo = "."
 	}
-	fsys, err := snapshot.OpenDir(repo)
+	if err := checkRepoDir(repo); err != nil {
+		return nil, "", err
+	}
+	fsys, err := openCODEOWNERSFiles(repo)
 	if err != nil {
 		return nil, "", err
 	}
@@ -179,6 +224,23 @@ func loadRuleset(repo, file string) (rs *codeowners.Ruleset, name string, err er
 	return rs, found[0], nil
 }
 
+// repoFiles is what loadRuleset reads a repository's CODEOWNERS through.
+type repoFiles interface {
+	fs.FS
+	OutsideLinks() []string
+	Close() error
+}
+
+// openCODEOWNERSFiles opens the files of repo that decide its CODEOWNERS:
+// the working tree of a checkout or plain directory, or HEAD of a bare
+// repository, which has no working tree.
+func openCODEOWNERSFiles(repo string) (repoFiles, error) {
+	if snapshot.IsBare(repo) {
+		return snapshot.Open(repo)
+	}
+	return snapshot.OpenDir(repo)
+}
+
 // warnSkipped tells, on standard error, that some lines of the file do not
 // count, so answers that look wrong can be explained.
 func warnSkipped(w io.Writer, rs *codeowners.Ruleset, file string) {
@@ -190,4 +252,138 @@ func warnSkipped(w io.Writer, rs *codeowners.Ruleset, file string) {
 	case len(rs.Problems) > 1:
 		fmt.Fprintf(w, "warning: GitHub skips %d lines of %s; run 'ownerbot check' for details\n", len(rs.Problems), file)
 	}
+}
+
+// unquoteGitPath undoes the quoting git applies to unusual path names (see
+// core.quotePath in git-config(1)): "\303\274n\303\257.go" is ünï.go. It
+// reports false when s is not one double-quoted string in git's syntax, so a
+// name that merely starts and ends with a quote, or holds a backslash, stays
+// as it is.
+func unquoteGitPath(s string) (string, bool) {
+	if len(s) < 2 || s[0] != '"' || s[len(s)-1] != '"' {
+		return "", false
+	}
+	body := s[1 : len(s)-1]
+	var b strings.Builder
+	b.Grow(len(body))
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		switch c {
+		case '"':
+			return "", false // an unescaped quote ends git's string early
+		case '\\':
+		default:
+			b.WriteByte(c)
+			continue
+		}
+		if i++; i == len(body) {
+			return "", false
+		}
+		switch c = body[i]; c {
+		case '\\', '"':
+			b.WriteByte(c)
+		case 'a':
+			b.WriteByte('\a')
+		case 'b':
+			b.WriteByte('\b')
+		case 'f':
+			b.WriteByte('\f')
+		case 'n':
+			b.WriteByte('\n')
+		case 'r':
+			b.WriteByte('\r')
+		case 't':
+			b.WriteByte('\t')
+		case 'v':
+			b.WriteByte('\v')
+		case '0', '1', '2', '3':
+			// Three octal digits, one byte: git writes every byte of a
+			// multi-byte character so.
+			if i+2 >= len(body) || !isOctal(body[i+1]) || !isOctal(body[i+2]) {
+				return "", false
+			}
+			b.WriteByte((c-'0')<<6 | (body[i+1]-'0')<<3 | (body[i+2] - '0'))
+			i += 2
+		default:
+			return "", false
+		}
+	}
+	return b.String(), true
+}
+
+func isOctal(c byte) bool { return '0' <= c && c <= '7' }
+
+// quoteTSVPath returns p as one TSV field: as it is, or quoted as git
+// quotes names when it holds what would break the record (a tab, a newline
+// or another control character), bytes that are not UTF-8, or starts with a
+// double quote, which would read as quoted. Letters outside ASCII stay as
+// they are, so a field is quoted exactly when it starts with a quote, and
+// unquoteGitPath gives p back.
+func quoteTSVPath(p string) string {
+	if !needsQuoting(p) {
+		return p
+	}
+	var b strings.Builder
+	b.Grow(len(p) + 8)
+	b.WriteByte('"')
+	for i := 0; i < len(p); {
+		c := p[i]
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(p[i:])
+			if r == utf8.RuneError && size == 1 {
+				writeOctal(&b, c)
+			} else {
+				b.WriteString(p[i : i+size])
+			}
+			i += size
+			continue
+		}
+		switch c {
+		case '"', '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case '\a':
+			b.WriteString(`\a`)
+		case '\b':
+			b.WriteString(`\b`)
+		case '\f':
+			b.WriteString(`\f`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\v':
+			b.WriteString(`\v`)
+		default:
+			if c < 0x20 || c == 0x7f {
+				writeOctal(&b, c)
+			} else {
+				b.WriteByte(c)
+			}
+		}
+		i++
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+func needsQuoting(p string) bool {
+	if strings.HasPrefix(p, `"`) || !utf8.ValidString(p) {
+		return true
+	}
+	for i := 0; i < len(p); i++ {
+		if p[i] < 0x20 || p[i] == 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
+func writeOctal(b *strings.Builder, c byte) {
+	b.WriteByte('\\')
+	b.WriteByte('0' + c>>6)
+	b.WriteByte('0' + c>>3&7)
+	b.WriteByte('0' + c&7)
 }

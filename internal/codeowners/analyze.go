@@ -36,9 +36,23 @@ type RuleCoverage struct {
 	// this rule matches but does not decide, first seen first, at most
 	// maxOverriders of them.
 	Overriders []int
+	// MoreOverriders counts the other later rules that decide files this
+	// rule matches, past Overriders, for a rule that decides no file: a
+	// report that names some must say how many it leaves out. It is 0 for a
+	// rule that decides a file.
+	MoreOverriders int
+	// MoreUncounted: Cover stopped counting overriders at maxOverriderPairs
+	// across the ruleset, and there are more than MoreOverriders.
+	MoreUncounted bool
 }
 
 const maxOverriders = 3
+
+// maxOverriderPairs bounds the memory of counting overriders past the first
+// maxOverriders: one entry per pair of a rule and a later rule that beats it.
+// Real files have a few hundred; only a crafted file of many rules that each
+// lose to many others gets near it.
+const maxOverriderPairs = 1 << 16
 
 // Percent is the share of files with an owner, from 0 to 100.
 func (c Coverage) Percent() float64 {
@@ -80,6 +94,7 @@ func (rs *Ruleset) cover(files []string, budget int64) (Coverage, int64) {
 	var segBuf [32]string
 	var cands []candidate
 	var m meter
+	more := overriderCount{cov: &cov}
 	for fi, file := range files {
 		t := splitPath(file, segBuf[:0])
 		cands = sortCandidates(rs.index.candidates(file, t, cands[:0], &m))
@@ -100,13 +115,13 @@ func (rs *Ruleset) cover(files []string, budget int64) (Coverage, int64) {
 				cov.Rules[c.rule].Decided++
 			}
 			cov.Rules[c.rule].Matched++
-			overridden(&cov.Rules[c.rule], c.rule, decider)
+			more.overridden(c.rule, decider)
 			// The earlier lines with the same pattern match too, and lose.
 			same := rs.index.earlier[c.rule]
 			m.steps += int64(len(same))
 			for _, e := range same {
 				cov.Rules[e].Matched++
-				overridden(&cov.Rules[e], e, decider)
+				more.overridden(e, decider)
 			}
 		}
 		if decider >= 0 && len(rs.Rules[decider].Owners) > 0 {
@@ -115,15 +130,54 @@ func (rs *Ruleset) cover(files []string, budget int64) (Coverage, int64) {
 			unowned[fi] = true
 		}
 	}
+	more.finish()
 	cov.Unowned = groupUnowned(files, unowned)
 	return cov, m.steps
 }
 
+// overriderCount records which later rules beat each rule: the first
+// maxOverriders in RuleCoverage.Overriders, the number of the others in
+// MoreOverriders.
+type overriderCount struct {
+	cov  *Coverage
+	seen map[uint64]struct{} // rule<<32 | decider, past the first maxOverriders
+}
+
 // overridden records that decider decides a file that rule matches, unless
 // it is the rule itself.
-func overridden(rc *RuleCoverage, rule int32, decider int) {
-	if int(rule) != decider && len(rc.Overriders) < maxOverriders && !containsInt(rc.Overriders, decider) {
+func (o *overriderCount) overridden(rule int32, decider int) {
+	rc := &o.cov.Rules[rule]
+	switch {
+	case int(rule) == decider, containsInt(rc.Overriders, decider):
+		return
+	case len(rc.Overriders) < maxOverriders:
 		rc.Overriders = append(rc.Overriders, decider)
+		return
+	case rc.Decided > 0:
+		return // finish forgets the count of a rule that decides a file
+	}
+	key := uint64(rule)<<32 | uint64(uint32(decider))
+	if _, ok := o.seen[key]; ok {
+		return
+	}
+	if len(o.seen) >= maxOverriderPairs {
+		rc.MoreUncounted = true
+		return
+	}
+	if o.seen == nil {
+		o.seen = map[uint64]struct{}{}
+	}
+	o.seen[key] = struct{}{}
+	rc.MoreOverriders++
+}
+
+// finish clears the counts of rules that decide a file: counting stopped
+// when they first did, so what was counted is no total.
+func (o *overriderCount) finish() {
+	for i := range o.cov.Rules {
+		if rc := &o.cov.Rules[i]; rc.Decided > 0 {
+			rc.MoreOverriders, rc.MoreUncounted = 0, false
+		}
 	}
 }
 

@@ -81,6 +81,66 @@ type Ruleset struct {
 	TooLarge bool
 
 	index index
+	// skipped are the lines GitHub skips for their owners alone: their
+	// pattern is valid, so SkippedMatches can say which paths they would
+	// have decided.
+	skipped []skippedLine
+}
+
+// A skippedLine is a line GitHub skips although its pattern is valid.
+type skippedLine struct {
+	problem int // index in Problems
+	rule    Rule
+}
+
+// A SkippedLine is a line GitHub skips whose pattern matches a path: were it
+// not skipped, it would take part in deciding the path's owners.
+type SkippedLine struct {
+	Line    int
+	Pattern string   // as written
+	Owners  []string // every owner token as written, the invalid ones included
+	Problem Problem  // why GitHub skips the line
+}
+
+// SkippedMatches returns, in file order, the lines GitHub skips whose
+// pattern matches the repository-relative path. Only a line skipped for its
+// owners can be among them: a line whose pattern GitHub rejects has no
+// meaning to match with.
+func (rs *Ruleset) SkippedMatches(path string) []SkippedLine {
+	var out []SkippedLine
+	for i := range rs.skipped {
+		s := &rs.skipped[i]
+		if !s.rule.Matches(path) {
+			continue
+		}
+		out = append(out, SkippedLine{
+			Line:    s.rule.Line,
+			Pattern: s.rule.Pattern,
+			Owners:  ownerTokens(s.rule.Source, s.rule.Column),
+			Problem: rs.Problems[s.problem],
+		})
+	}
+	return out
+}
+
+// ownerTokens returns the owner tokens of a line as written: the
+// blank-separated words after the pattern, up to a comment.
+func ownerTokens(line string, patternColumn int) []string {
+	start := 0
+	for c := 1; c < patternColumn && start < len(line); c++ {
+		_, size := utf8.DecodeRuneInString(line[start:])
+		start += size
+	}
+	var tokens []string
+	for i := skipBlank(line, patternEnd(line, start)); i < len(line) && line[i] != '#'; i = skipBlank(line, i) {
+		j := i
+		for j < len(line) && line[j] != ' ' && line[j] != '\t' {
+			j++
+		}
+		tokens = append(tokens, line[i:j])
+		i = j
+	}
+	return tokens
 }
 
 // ReadRuleset reads and parses a CODEOWNERS file from r. It reads at most
@@ -129,6 +189,9 @@ func Parse(data []byte) *Ruleset {
 		rule, problem, ok := parseLine(line, lineNo)
 		if problem != nil {
 			rs.Problems = append(rs.Problems, *problem)
+			if rule.Pattern != "" {
+				rs.skipped = append(rs.skipped, skippedLine{problem: len(rs.Problems) - 1, rule: rule})
+			}
 		}
 		if ok {
 			rs.Rules = append(rs.Rules, rule)
@@ -152,7 +215,9 @@ func countRuleLines(text string) int {
 }
 
 // parseLine parses one line. ok reports whether the line is a rule GitHub
-// applies; a problem means GitHub reports the line and skips it.
+// applies; a problem means GitHub reports the line and skips it. A line
+// skipped for its owners alone still returns its rule, pattern compiled and
+// owners left out, so that what it would have matched can be explained.
 func parseLine(line string, lineNo int) (rule Rule, problem *Problem, ok bool) {
 	at := func(offset int, kind, msg, suggestion string) *Problem {
 		return &Problem{
@@ -173,12 +238,17 @@ func parseLine(line string, lineNo int) (rule Rule, problem *Problem, ok bool) {
 			}
 			bad += size
 		}
-		kind := KindInvalidPattern
-		if bad >= patternEnd(line, i) {
-			kind = KindInvalidOwner
+		problem := at(bad, KindInvalidPattern, "the line is not valid UTF-8", "save the file as UTF-8")
+		end := patternEnd(line, i)
+		if bad < end {
+			return Rule{}, problem, false
 		}
-		return Rule{}, at(bad, kind, "the line is not valid UTF-8",
-			"save the file as UTF-8"), false
+		problem.Kind = KindInvalidOwner
+		raw := line[i:end]
+		if pat, perr := compilePattern(raw); perr == nil && !(raw[0] == '@' && isOwner(raw)) {
+			return Rule{Line: lineNo, Column: column(line, i), Pattern: raw, Source: line, pat: pat}, problem, false
+		}
+		return Rule{}, problem, false
 	}
 
 	start := i
@@ -196,6 +266,10 @@ func parseLine(line string, lineNo int) (rule Rule, problem *Problem, ok bool) {
 	}
 
 	rule = Rule{Line: lineNo, Column: column(line, start), Pattern: raw, Source: line, pat: pat}
+	// Owner columns are counted on from the previous owner's, not from the
+	// start of the line: a line of 200,000 owners must not cost 200,000
+	// scans of the line.
+	counted, col := start, rule.Column
 	for i = skipBlank(line, end); i < len(line) && line[i] != '#'; i = skipBlank(line, i) {
 		j := i
 		for j < len(line) && line[j] != ' ' && line[j] != '\t' {
@@ -203,9 +277,12 @@ func parseLine(line string, lineNo int) (rule Rule, problem *Problem, ok bool) {
 		}
 		owner, oerr := parseOwner(line[i:j])
 		if oerr != nil {
-			return Rule{}, at(i+oerr.offset, KindInvalidOwner, oerr.msg, oerr.suggestion), false
+			rule.Owners = nil
+			return rule, at(i+oerr.offset, KindInvalidOwner, oerr.msg, oerr.suggestion), false
 		}
-		owner.Column = column(line, i)
+		col += utf8.RuneCountInString(line[counted:i])
+		counted = i
+		owner.Column = col
 		rule.Owners = append(rule.Owners, owner)
 		i = j
 	}

@@ -19,11 +19,13 @@ import (
 // (16.7k rules, 27k files) would take most of a minute, so large datasets
 // are sampled at a fixed stride there. Under -race or -short, where this
 // single-goroutine code gains nothing from the detector, the oracle is
-// sampled too.
+// sampled too, unless the run is exhaustive (OWNERBOT_EXHAUSTIVE=1); the
+// index still decides every file of every dataset.
 func TestDatasetsIndexReverseOracle(t *testing.T) {
 	budget := 40_000_000 // rule matches for the reverse scan per dataset
 	oracleFiles := 1 << 30
-	if raceEnabled || testing.Short() {
+	if (raceEnabled || testing.Short()) && !datasettest.Exhaustive(t,
+		"under -race or -short, the oracle on about 1,500 files of each dataset and the reverse scan on 2,000,000 rule matches") {
 		budget, oracleFiles = 2_000_000, 1500
 	}
 	for _, name := range datasettest.Names(t) {

@@ -16,6 +16,7 @@ func FuzzParse(f *testing.F) {
 		[]byte("!x @a\n[ab] @a\n\\#x @a\n/ @a\na//b @a\n./a @a\na\\ @a\n*** @a\n"),
 		[]byte("\xff\xfe @a\nx @\xff\n"),
 		[]byte("x Lok Tep\nx 1 file changed\n@user @user\n"),
+		[]byte("/tools/ @acme/platform dev-tools\n  /é\\ x/ @a b # c\n/docs/\t@a \xff\n"),
 	} {
 		f.Add(seed)
 	}
@@ -51,6 +52,26 @@ func FuzzParse(f *testing.F) {
 			}
 			if p.Message == "" {
 				t.Fatalf("problem without a message: %v", p)
+			}
+		}
+		// A line skipped for its owners matches what its pattern would match
+		// on a line of valid owners, and carries its own problem.
+		for _, sk := range rs.skipped {
+			r := &sk.rule
+			if p := rs.Problems[sk.problem]; p.Line != r.Line || p.Kind != KindInvalidOwner || ruleLines[r.Line] {
+				t.Fatalf("skipped line %d carries problem %v", r.Line, p)
+			}
+			fixed := Parse([]byte(r.Pattern + " @a"))
+			if len(fixed.Rules) != 1 {
+				t.Fatalf("the pattern %q of skipped line %d does not parse on its own: %v", r.Pattern, r.Line, fixed.Problems)
+			}
+			path := spellPath(r.Pattern, "ab")
+			found := false
+			for _, m := range rs.SkippedMatches(path) {
+				found = found || m.Line == r.Line
+			}
+			if want := fixed.Rules[0].Matches(path); found != want {
+				t.Fatalf("SkippedMatches(%q) has line %d: %v, its pattern %q matches: %v", path, r.Line, found, r.Pattern, want)
 			}
 		}
 		// Reading the same bytes through ReadRuleset gives the same answer.

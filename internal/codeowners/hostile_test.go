@@ -73,6 +73,7 @@ func withLongList(rs *Ruleset, long int) *Ruleset {
 func naiveCover(rs *Ruleset, files []string) Coverage {
 	cov := Coverage{Files: len(files), Rules: make([]RuleCoverage, len(rs.Rules))}
 	unowned := make([]bool, len(files))
+	beaten := make([]map[int]bool, len(rs.Rules)) // every rule that beats each
 	for fi, f := range files {
 		decider := -1
 		for i := len(rs.Rules) - 1; i >= 0; i-- {
@@ -84,14 +85,25 @@ func naiveCover(rs *Ruleset, files []string) Coverage {
 			if decider < 0 {
 				decider = i
 				rc.Decided++
-			} else if len(rc.Overriders) < maxOverriders && !slices.Contains(rc.Overriders, decider) {
-				rc.Overriders = append(rc.Overriders, decider)
+			} else {
+				if len(rc.Overriders) < maxOverriders && !slices.Contains(rc.Overriders, decider) {
+					rc.Overriders = append(rc.Overriders, decider)
+				}
+				if beaten[i] == nil {
+					beaten[i] = map[int]bool{}
+				}
+				beaten[i][decider] = true
 			}
 		}
 		if decider >= 0 && len(rs.Rules[decider].Owners) > 0 {
 			cov.Owned++
 		} else {
 			unowned[fi] = true
+		}
+	}
+	for i := range cov.Rules {
+		if rc := &cov.Rules[i]; rc.Decided == 0 {
+			rc.MoreOverriders = len(beaten[i]) - len(rc.Overriders)
 		}
 	}
 	cov.Unowned = groupUnowned(files, unowned)

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ownerbot/ownerbot/internal/datasettest"
 )
 
 // A synthetic repository: a deterministic tree of files and a CODEOWNERS file
@@ -110,10 +112,12 @@ func newSynthetic(nfiles, nrules int, seed uint64) synthetic {
 }
 
 // TestSyntheticAgainstReferences checks the index on a synthetic tree, whose
-// rule shapes are more varied than any one dataset's.
+// rule shapes are more varied than any one dataset's; under -race or
+// -short on a smaller tree, unless the run is exhaustive.
 func TestSyntheticAgainstReferences(t *testing.T) {
 	nfiles, nrules := 4000, 1200
-	if raceEnabled || testing.Short() {
+	if (raceEnabled || testing.Short()) && !datasettest.Exhaustive(t,
+		"under -race or -short, 700 files and 250 rules instead of 4,000 and 1,200") {
 		nfiles, nrules = 700, 250
 	}
 	s := newSynthetic(nfiles, nrules, 1)

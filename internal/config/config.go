@@ -54,6 +54,57 @@ type Config struct {
 	Issues Issues
 	// Reviews sets when a pull request has waited too long on its owners.
 	Reviews Reviews
+	// Units says where units come from and whether the repository must have
+	// them.
+	Units Units
+	// Configured: a file set this configuration — the repository's or its
+	// organization's. Without one ownerbot only warns: no finding is more
+	// than a warning, so adopting it never turns a build red on day one.
+	Configured bool
+}
+
+// Units says which ownership files make units, and how their owners become
+// GitHub owners.
+type Units struct {
+	// Sources are the kinds of ownership file read, in precedence order:
+	// where one directory has several, the first that sets a field wins.
+	// Default: all of them, OWNERS.yaml first.
+	Sources []string
+	// Required: the repository must have units (owners.missing_root)
+	// even when it has no ownership file yet. Default false: the unit
+	// rules apply once an ownership file exists.
+	Required  bool
+	Backstage BackstageUnits
+	Prow      ProwUnits
+}
+
+// Unit sources.
+const (
+	SourceOwnersYAML = "owners.yaml"
+	SourceBackstage  = "backstage"
+	SourceProw       = "prow"
+)
+
+// BackstageUnits maps Backstage descriptors to units.
+type BackstageUnits struct {
+	// Files are CODEOWNERS-syntax patterns of further descriptor files, on
+	// top of catalog-info.yaml, catalog-info.yml and catalog-info-*.yaml.
+	Files []string
+	// GroupOwner and UserOwner turn a spec.owner that the repository's
+	// catalog does not annotate into a GitHub owner: templates with {org},
+	// {namespace} and {name}, such as "@{org}/{name}".
+	GroupOwner, UserOwner string
+	// Lifecycles maps lifecycle values other than experimental, production
+	// and deprecated to one of them, such as {active: production}.
+	Lifecycles map[string]string
+}
+
+// ProwUnits maps prow OWNERS files to units.
+type ProwUnits struct {
+	// AliasOwner makes the team a template names, such as
+	// "@kubernetes/{alias}", the accountable owner of a unit whose first
+	// approver is an OWNERS_ALIASES alias; empty: the alias's first member.
+	AliasOwner string
 }
 
 // Issues says how the sweep keeps its living issues.
@@ -128,6 +179,7 @@ func Default() Config {
 			MinSeverity: "warning",
 		},
 		Reviews: Reviews{SLA: strictyaml.Duration{Days: 3}},
+		Units:   Units{Sources: []string{SourceOwnersYAML, SourceBackstage, SourceProw}},
 	}
 }
 
@@ -150,22 +202,119 @@ type Problem struct {
 	Message      string
 }
 
+// An Option changes how Parse, ParseOrg and Org.Parse read a file.
+type Option func(*ruleCheck)
+
+// SuggestRules gives the ids of the rule catalogue, which lives above this
+// package, so that an unknown rule id is answered with the known one it was
+// most likely meant as ("did you mean"). An id in ids is known even when
+// knownRule is nil.
+func SuggestRules(ids []string) Option {
+	return func(r *ruleCheck) { r.ids = ids }
+}
+
+// ruleCheck tells rule ids apart from typos, and names the id a typo was
+// meant as.
+type ruleCheck struct {
+	known func(string) bool
+	ids   []string
+	// suggested counts the suggestions looked for, up to maxSuggestions.
+	suggested int
+}
+
+func newRuleCheck(knownRule func(string) bool, opts []Option) *ruleCheck {
+	r := &ruleCheck{known: knownRule}
+	for _, o := range opts {
+		o(r)
+	}
+	return r
+}
+
+func (r *ruleCheck) isKnown(id string) bool {
+	if r.known != nil {
+		return r.known(id)
+	}
+	return slices.Contains(r.ids, id) // no catalogue at all: fail closed
+}
+
+// maxSuggestLen bounds the ids suggestions are looked for: no rule id is
+// this long, and the edit distance costs the product of the lengths.
+const maxSuggestLen = 64
+
+// maxSuggestions bounds the suggestions looked for in one file: nobody reads
+// more, and a crafted file of thousands of unknown ids would otherwise cost
+// a second of edit distances.
+const maxSuggestions = 50
+
+// suggest returns the known id that id was most likely meant as, or "": one
+// written in another case or with "-" for "_"; else the nearest within two
+// edits (the first in the catalogue's order on a tie); else the only one
+// with the same name after its family ("unowned" or "owners.unowned" for
+// "codeowners.unowned").
+func (r *ruleCheck) suggest(id string) string {
+	if len(id) > maxSuggestLen || r.suggested >= maxSuggestions {
+		return ""
+	}
+	r.suggested++
+	norm := func(s string) string { return strings.ReplaceAll(strings.ToLower(s), "-", "_") }
+	for _, k := range r.ids {
+		if norm(k) == norm(id) && r.isKnown(k) {
+			return k
+		}
+	}
+	best, bestDist := "", 3 // further than two edits is not a typo
+	for _, k := range r.ids {
+		if abs(len(k)-len(id)) >= bestDist {
+			continue // the distance is at least the difference in length
+		}
+		if d := strictyaml.EditDistance(norm(id), k); d < bestDist && r.isKnown(k) {
+			best, bestDist = k, d
+		}
+	}
+	if best != "" {
+		return best
+	}
+	name := norm(id)
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		name = name[i+1:]
+	}
+	var same []string
+	for _, k := range r.ids {
+		if _, kname, _ := strings.Cut(k, "."); kname == name && r.isKnown(k) {
+			same = append(same, k)
+		}
+	}
+	if len(same) == 1 {
+		return same[0]
+	}
+	return ""
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
 // Parse reads a configuration file. knownRule tells rule ids apart from
-// typos. What is wrong is reported and the rest of the file still applies,
-// on top of the defaults.
-func Parse(data []byte, knownRule func(string) bool) (Config, []Problem) {
-	return parseOver(Default(), nil, Path, data, knownRule, nil)
+// typos; with SuggestRules, a typo is answered with the id it was meant as.
+// What is wrong is reported and the rest of the file still applies, on top
+// of the defaults.
+func Parse(data []byte, knownRule func(string) bool, opts ...Option) (Config, []Problem) {
+	return parseOver(Default(), nil, Path, data, newRuleCheck(knownRule, opts), nil)
 }
 
 // parseOver reads a file whose settings apply over base, one setting at a
 // time: a setting the file leaves out keeps base's value. Keys in locked may
 // not be set: each is reported and ignored. extra decodes keys only this
 // kind of file has.
-func parseOver(base Config, locked map[string]bool, what string, data []byte, knownRule func(string) bool, extra map[string]func(*strictyaml.Decoder, *yaml.Node)) (Config, []Problem) {
+func parseOver(base Config, locked map[string]bool, what string, data []byte, rules *ruleCheck, extra map[string]func(*strictyaml.Decoder, *yaml.Node)) (Config, []Problem) {
 	c := base.clone()
+	c.Configured = true
 	var d strictyaml.Decoder
 	if root := d.Parse(data, MaxSize); root != nil {
-		fields := c.fields(&d, knownRule)
+		fields := c.fields(&d, rules)
 		for key, fn := range extra {
 			fields[key] = func(v *yaml.Node) { fn(&d, v) }
 		}
@@ -200,11 +349,14 @@ func (c Config) clone() Config {
 	c.Issues.Labels = slices.Clone(c.Issues.Labels)
 	c.Issues.Reminders = slices.Clone(c.Issues.Reminders)
 	c.Issues.QuietDays = slices.Clone(c.Issues.QuietDays)
+	c.Units.Sources = slices.Clone(c.Units.Sources)
+	c.Units.Backstage.Files = slices.Clone(c.Units.Backstage.Files)
+	c.Units.Backstage.Lifecycles = maps.Clone(c.Units.Backstage.Lifecycles)
 	return c
 }
 
 // fields are the decoders of the top-level keys of a configuration file.
-func (c *Config) fields(d *strictyaml.Decoder, knownRule func(string) bool) map[string]func(*yaml.Node) {
+func (c *Config) fields(d *strictyaml.Decoder, rules *ruleCheck) map[string]func(*yaml.Node) {
 	return map[string]func(*yaml.Node){
 		"version": func(v *yaml.Node) {
 			if n, ok := d.Int(v, "version"); ok && n != 1 {
@@ -218,7 +370,7 @@ func (c *Config) fields(d *strictyaml.Decoder, knownRule func(string) bool) map[
 		},
 		"enforce_from": func(v *yaml.Node) { c.EnforceFrom, _ = d.Date(v, "enforce_from") },
 		"rules": func(v *yaml.Node) {
-			eachRule(d, v, "rules", "a severity (error, warning, info or off)", knownRule, func(id string, val *yaml.Node) {
+			eachRule(d, v, "rules", "a severity (error, warning, info or off)", rules, func(id string, val *yaml.Node) {
 				if sev, ok := d.OneOf(val, "the severity of "+id, "error", "warning", "info", Off); ok {
 					c.Severities[id] = sev
 				}
@@ -249,7 +401,7 @@ func (c *Config) fields(d *strictyaml.Decoder, knownRule func(string) bool) map[
 					}
 				},
 				"rules": func(v *yaml.Node) {
-					eachRule(d, v, "exceptions.rules", "{approvers, max_duration}", knownRule, func(id string, val *yaml.Node) {
+					eachRule(d, v, "exceptions.rules", "{approvers, max_duration}", rules, func(id string, val *yaml.Node) {
 						var r ExceptionRule
 						d.Fields(val, "exceptions.rules."+id, map[string]func(*yaml.Node){
 							"approvers": func(v *yaml.Node) {
@@ -302,6 +454,7 @@ func (c *Config) fields(d *strictyaml.Decoder, knownRule func(string) bool) map[
 				},
 			})
 		},
+		"units": func(v *yaml.Node) { c.Units.decode(d, v) },
 		"codeowners": func(v *yaml.Node) {
 			d.Fields(v, "codeowners", map[string]func(*yaml.Node){
 				"mode": func(v *yaml.Node) {
@@ -404,15 +557,19 @@ func (is Issues) Quiet(t time.Time) bool {
 
 // eachRule calls fn for each entry of a mapping keyed by rule id, and
 // reports keys that are not rule ids.
-func eachRule(d *strictyaml.Decoder, v *yaml.Node, what, values string, knownRule func(string) bool, fn func(id string, val *yaml.Node)) {
+func eachRule(d *strictyaml.Decoder, v *yaml.Node, what, values string, rules *ruleCheck, fn func(id string, val *yaml.Node)) {
 	if v.Kind != yaml.MappingNode {
 		d.Errorf(v, "%s must map rule ids to %s", what, values)
 		return
 	}
 	for i := 0; i+1 < len(v.Content); i += 2 {
 		k, val := v.Content[i], v.Content[i+1]
-		if !knownRule(k.Value) {
-			d.Errorf(k, "unknown rule %q", k.Value)
+		if !rules.isKnown(k.Value) {
+			if near := rules.suggest(k.Value); near != "" {
+				d.Errorf(k, "unknown rule %q (did you mean %q?)", k.Value, near)
+			} else {
+				d.Errorf(k, "unknown rule %q", k.Value)
+			}
 			continue
 		}
 		fn(k.Value, val)
@@ -420,3 +577,95 @@ func eachRule(d *strictyaml.Decoder, v *yaml.Node, what, values string, knownRul
 }
 
 func (p Problem) String() string { return fmt.Sprintf("%d:%d: %s", p.Line, p.Column, p.Message) }
+
+func (u *Units) decode(d *strictyaml.Decoder, v *yaml.Node) {
+	d.Fields(v, "units", map[string]func(*yaml.Node){
+		"sources": func(v *yaml.Node) {
+			var sources []string
+			d.Each(v, "units.sources", func(item *yaml.Node) {
+				s, ok := d.OneOf(item, "a unit source", SourceOwnersYAML, SourceBackstage, SourceProw)
+				switch {
+				case !ok:
+				case slices.Contains(sources, s):
+					d.Errorf(item, "%s is listed twice in units.sources", s)
+				default:
+					sources = append(sources, s)
+				}
+			})
+			u.Sources = sources
+		},
+		"required": func(v *yaml.Node) { u.Required, _ = d.Bool(v, "units.required") },
+		"backstage": func(v *yaml.Node) {
+			b := &u.Backstage
+			d.Fields(v, "units.backstage", map[string]func(*yaml.Node){
+				"files": func(v *yaml.Node) {
+					b.Files = nil
+					d.Each(v, "units.backstage.files", func(item *yaml.Node) {
+						if p, ok := d.NonEmpty(item, "a descriptor pattern"); ok && checkPattern(d, item, "descriptor pattern", p) {
+							b.Files = append(b.Files, p)
+						}
+					})
+				},
+				"group_owner": func(v *yaml.Node) {
+					b.GroupOwner, _ = ownerTemplate(d, v, "units.backstage.group_owner", "{org}", "{namespace}", "{name}")
+				},
+				"user_owner": func(v *yaml.Node) {
+					b.UserOwner, _ = ownerTemplate(d, v, "units.backstage.user_owner", "{org}", "{namespace}", "{name}")
+				},
+				"lifecycles": func(v *yaml.Node) {
+					b.Lifecycles = map[string]string{}
+					if v.Kind != yaml.MappingNode {
+						d.Errorf(v, "units.backstage.lifecycles must be a mapping of Backstage lifecycles to experimental, production or deprecated")
+						return
+					}
+					for i := 0; i+1 < len(v.Content); i += 2 {
+						k, val := v.Content[i], v.Content[i+1]
+						from, ok := d.NonEmpty(k, "a Backstage lifecycle")
+						to, ok2 := d.OneOf(val, "units.backstage.lifecycles."+from, "experimental", "production", "deprecated")
+						if ok && ok2 {
+							b.Lifecycles[from] = to
+						}
+					}
+				},
+			})
+		},
+		"prow": func(v *yaml.Node) {
+			d.Fields(v, "units.prow", map[string]func(*yaml.Node){
+				"alias_owner": func(v *yaml.Node) { u.Prow.AliasOwner, _ = ownerTemplate(d, v, "units.prow.alias_owner", "{alias}") },
+			})
+		},
+	})
+}
+
+// ownerTemplate reads a template that becomes a GitHub owner once its
+// placeholders are filled: it starts with @ and uses only the placeholders
+// allowed.
+func ownerTemplate(d *strictyaml.Decoder, v *yaml.Node, what string, placeholders ...string) (string, bool) {
+	s, ok := d.NonEmpty(v, what)
+	if !ok {
+		return "", false
+	}
+	rest := s
+	for _, p := range placeholders {
+		rest = strings.ReplaceAll(rest, p, "x")
+	}
+	if !strings.HasPrefix(s, "@") || strings.ContainsAny(rest, "{} \t") {
+		d.Errorf(v, "%s %q must be a GitHub owner such as \"@org/team\", with no placeholder but %s", what, s, strings.Join(placeholders, ", "))
+		return "", false
+	}
+	return s, true
+}
+
+// checkPattern accepts a CODEOWNERS-syntax pattern, the syntax of every
+// path pattern in ownerbot's files.
+func checkPattern(d *strictyaml.Decoder, n *yaml.Node, what, p string) bool {
+	if rs := codeowners.Parse([]byte(p + " @x")); len(rs.Problems) > 0 || len(rs.Rules) != 1 {
+		msg := "not a CODEOWNERS pattern"
+		if len(rs.Problems) > 0 {
+			msg = rs.Problems[0].Message
+		}
+		d.Errorf(n, "%s %q: %s", what, p, msg)
+		return false
+	}
+	return true
+}

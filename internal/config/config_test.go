@@ -49,6 +49,8 @@ ignore: ["/examples/", "vendor/**"]
 		Ignore:     []string{"/examples/", "vendor/**"},
 		Issues:     Default().Issues,
 		Reviews:    Default().Reviews,
+		Units:      Default().Units,
+		Configured: true,
 	}
 	if diff := cmp.Diff(want, c); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
@@ -76,7 +78,7 @@ func TestParseProblems(t *testing.T) {
 		`3:3: unknown rule "nope.rule"`,
 		`4:20: the severity of runbook.overdue must be one of error, warning, info, off, not "fatal"`,
 		`5:29: tiers are 1, 2 or 3, not 4`,
-		`6:1: unknown key "colour" in .github/ownerbot.yaml (known keys: codeowners, enforce_from, exceptions, ignore, issues, mode, reviews, rules, runbooks, version)`,
+		`6:1: unknown key "colour" in .github/ownerbot.yaml (known keys: codeowners, enforce_from, exceptions, ignore, issues, mode, reviews, rules, runbooks, units, version)`,
 		"7:10: ignore pattern \"!x\": negation with `!` is not supported in CODEOWNERS",
 	}
 	if diff := cmp.Diff(want, messages(problems)); diff != "" {

@@ -33,11 +33,12 @@ type Org struct {
 // ParseOrg reads an organization's ownerbot.yaml: the keys of a repository's
 // file, plus `locked`, the list of top-level keys repositories may not set
 // (or `all`). What is wrong is reported, and the rest still applies.
-func ParseOrg(data []byte, knownRule func(string) bool) (Org, []Problem) {
+func ParseOrg(data []byte, knownRule func(string) bool, opts ...Option) (Org, []Problem) {
 	var o Org
+	rules := newRuleCheck(knownRule, opts)
 	keys := map[string]bool{}
 	probe := Default()
-	for k := range probe.fields(&strictyaml.Decoder{}, knownRule) {
+	for k := range probe.fields(&strictyaml.Decoder{}, rules) {
 		keys[k] = true
 	}
 	extra := map[string]func(*strictyaml.Decoder, *yaml.Node){
@@ -60,7 +61,7 @@ func ParseOrg(data []byte, knownRule func(string) bool) (Org, []Problem) {
 			})
 		},
 	}
-	cfg, problems := parseOver(Default(), nil, OrgPath, data, knownRule, extra)
+	cfg, problems := parseOver(Default(), nil, OrgPath, data, rules, extra)
 	o.Config = cfg
 	sort.Strings(o.Locked)
 	o.Locked = slices.Compact(o.Locked)
@@ -72,15 +73,15 @@ func ParseOrg(data []byte, knownRule func(string) bool) (Org, []Problem) {
 // except that `rules` and `exceptions.rules` change only the rules they
 // name and `ignore` adds patterns. A locked setting is reported and
 // ignored. A nil Org is no organization file: the defaults.
-func (o *Org) Parse(data []byte, knownRule func(string) bool) (Config, []Problem) {
+func (o *Org) Parse(data []byte, knownRule func(string) bool, opts ...Option) (Config, []Problem) {
 	if o == nil {
-		return Parse(data, knownRule)
+		return Parse(data, knownRule, opts...)
 	}
 	locked := map[string]bool{}
 	for _, k := range o.Locked {
 		locked[k] = true
 	}
-	return parseOver(o.Config, locked, Path, data, knownRule, nil)
+	return parseOver(o.Config, locked, Path, data, newRuleCheck(knownRule, opts), nil)
 }
 
 // Defaults is the configuration of a repository without a file of its own:

@@ -41,6 +41,7 @@ func TestOrgDefaultsApplyWithoutARepositoryFile(t *testing.T) {
 	want.Ignore = []string{"/vendor/"}
 	want.Issues.Labels = []string{"governance"}
 	want.Issues.Reminders = []strictyaml.Duration{{Days: 5}}
+	want.Configured = true // the organization's file configures its repositories
 	if diff := cmp.Diff(want, org.Defaults()); diff != "" {
 		t.Errorf("defaults (-want +got):\n%s", diff)
 	}
@@ -103,7 +104,7 @@ func TestLockAll(t *testing.T) {
 	if len(problems) > 0 {
 		t.Fatal(problems)
 	}
-	if !cmp.Equal(org.Locked, []string{"codeowners", "enforce_from", "exceptions", "ignore", "issues", "mode", "reviews", "rules", "runbooks"}) {
+	if !cmp.Equal(org.Locked, []string{"codeowners", "enforce_from", "exceptions", "ignore", "issues", "mode", "reviews", "rules", "runbooks", "units"}) {
 		t.Errorf("locked = %v", org.Locked)
 	}
 	got, problems := org.Parse([]byte("version: 1\nrules: {runbook.overdue: off}\n"), known)
@@ -116,8 +117,8 @@ func TestParseOrgProblems(t *testing.T) {
 	org, problems := ParseOrg([]byte("version: 1\nmode: strict\nlocked: [mode, colour, version]\nreviews: {sla: 2d}\n"), known)
 	want := []string{
 		`2:7: mode must be one of observe, warn, enforce, not "strict"`,
-		`3:16: "colour" is not a setting a repository can set: lock one of codeowners, enforce_from, exceptions, ignore, issues, mode, reviews, rules, runbooks, or all`,
-		`3:24: "version" is not a setting a repository can set: lock one of codeowners, enforce_from, exceptions, ignore, issues, mode, reviews, rules, runbooks, or all`,
+		`3:16: "colour" is not a setting a repository can set: lock one of codeowners, enforce_from, exceptions, ignore, issues, mode, reviews, rules, runbooks, units, or all`,
+		`3:24: "version" is not a setting a repository can set: lock one of codeowners, enforce_from, exceptions, ignore, issues, mode, reviews, rules, runbooks, units, or all`,
 	}
 	if diff := cmp.Diff(want, messages(problems)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)

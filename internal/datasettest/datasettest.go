@@ -1,13 +1,20 @@
 // Package datasettest loads the shared material that lives beside the
 // repository in ../shared (real CODEOWNERS datasets, schemas), for tests and
 // benchmarks. It is third-party data and never copied into the repository:
-// where it is absent (a user's own clone), callers skip with a message.
+// where it is absent (a user's own clone), callers skip with a message,
+// except in an exhaustive run (OWNERBOT_EXHAUSTIVE=1, `make test-all`),
+// which fails instead: a run that claims to be complete must be.
+//
+// It also says which run this is: the default `go test -race ./...` runs a
+// representative sample of the slowest dataset, differential and
+// simulation tests, the exhaustive run all of them (see Exhaustive).
 package datasettest
 
 import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -31,6 +38,45 @@ var Negative = map[string]string{
 	"gitlabhq__gitlab-runner": "GitLab syntax (sections, nested groups), not GitHub's",
 }
 
+// EnvExhaustive is the environment variable that asks for the exhaustive
+// run: set to 1, the tests that sample in the default run run in full, and
+// missing shared data fails them instead of skipping them.
+const EnvExhaustive = "OWNERBOT_EXHAUSTIVE"
+
+// exhaustive reads EnvExhaustive; any value but "", "0" and "false" turns
+// the exhaustive run on, so a typo fails towards running more.
+func exhaustive() bool {
+	switch os.Getenv(EnvExhaustive) {
+	case "", "0", "false":
+		return false
+	}
+	return true
+}
+
+// Exhaustive reports whether this is the exhaustive run. When it is not,
+// it logs on tb what the default run leaves out (reduced says it, as
+// "1,500 of 27,000 files") and how to run it all, so that `go test -v` and
+// `go test -json` show every reduced test; the go command shows nothing of
+// a passing package's output, so the README and `make test` say it too.
+func Exhaustive(tb testing.TB, reduced string) bool {
+	tb.Helper()
+	if exhaustive() {
+		return true
+	}
+	tb.Logf("sampled: %s; %s=1 or `make test-all` runs it all", reduced, EnvExhaustive)
+	return false
+}
+
+// Sample returns full in the exhaustive run and sample otherwise, logging
+// the reduction as Exhaustive does; what names the unit, as "repositories".
+func Sample(tb testing.TB, full, sample int, what string) int {
+	tb.Helper()
+	if sample >= full || Exhaustive(tb, fmt.Sprintf("%d of %d %s", sample, full, what)) {
+		return full
+	}
+	return sample
+}
+
 // Root returns ../shared/datasets relative to the module root, or skips tb.
 func Root(tb testing.TB) string {
 	tb.Helper()
@@ -38,16 +84,21 @@ func Root(tb testing.TB) string {
 }
 
 // Shared returns ../shared/<name> relative to the module root, or skips tb
-// with a message saying where it looked.
+// with a message saying where it looked; in the exhaustive run it fails tb
+// instead.
 func Shared(tb testing.TB, name string) string {
 	tb.Helper()
+	missing := tb.Skipf
+	if exhaustive() {
+		missing = tb.Fatalf
+	}
 	dir, err := moduleRoot()
 	if err != nil {
-		tb.Skipf("%v; cannot find ../shared/%s", err, name)
+		missing("%v; cannot find ../shared/%s", err, name)
 	}
 	root := filepath.Join(dir, "..", "shared", name)
 	if _, err := os.Stat(root); err != nil {
-		tb.Skipf("shared data not found at %s (it sits beside the repository in CI): %v", root, err)
+		missing("shared data not found at %s (it sits beside the repository in CI; %s=1 requires it): %v", root, EnvExhaustive, err)
 	}
 	return root
 }

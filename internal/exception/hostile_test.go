@@ -24,6 +24,20 @@ func aliasBomb() string {
 	return b.String()
 }
 
+// aliasBombProblems are the alias bomb's problems: an anchor is refused with
+// everything under it, so no alias is ever followed, and the rest of the file
+// is still read (its nine keys are unknown, and it lists no exceptions).
+func aliasBombProblems() []at {
+	var want []at
+	for i := 'a'; i <= 'i'; i++ {
+		want = append(want, at{int(i-'a') + 2, 1, `unknown key "` + string(i) + `" in OWNERS_EXCEPTIONS.yaml (known keys: exceptions, version)`})
+	}
+	for i := 'a'; i <= 'i'; i++ {
+		want = append(want, at{int(i-'a') + 2, 4, "anchors (&" + string(i) + ") are not allowed; write the value out"})
+	}
+	return append(want, at{1, 1, "exceptions is required: list the exceptions, or delete the file"})
+}
+
 // Hostile files give a clear problem, in bounded time and memory, and never
 // a panic; no entry of theirs is valid. (No timing assertions: the fuzz
 // target and the size bound keep them bounded.)
@@ -32,13 +46,18 @@ func TestHostileInput(t *testing.T) {
 		name, data string
 		want       []at
 	}{
-		{"alias bomb", aliasBomb(), []at{{2, 4, "anchors (&a) are not allowed; write the value out"}}},
-		{"alias bomb inside an entry", entry(`paths: ["legacy/**"]`, `paths: [&a "x", *a, *a]`), []at{{5, 13, "anchors (&a) are not allowed; write the value out"}}},
+		{"alias bomb", aliasBomb(), aliasBombProblems()},
+		{"alias bomb inside an entry", entry(`paths: ["legacy/**"]`, `paths: [&a "x", *a, *a]`), []at{
+			{5, 13, "anchors (&a) are not allowed; write the value out"},
+			{5, 21, "aliases (*a) are not allowed; write the value out"},
+			{5, 25, "aliases (*a) are not allowed; write the value out"}}},
 		{"10 MB file", "version: 1\n# " + strings.Repeat("x", 10<<20) + "\n", []at{{0, 0, "the file is 10485774 bytes, more than the 262144 this file may have"}}},
 		{"one byte over the size bound", "version: 1\nexceptions: []\n#" + strings.Repeat("x", MaxSize-27) + "\n", []at{{0, 0, "the file is 262145 bytes, more than the 262144 this file may have"}}},
 		{"1 MB of nested brackets: refused by size", strings.Repeat("[", 1<<20), []at{{0, 0, "the file is 1048576 bytes, more than the 262144 this file may have"}}},
 		{"200 KB of nested brackets: refused by the parser's depth", strings.Repeat("[", 200<<10), []at{{1, 1, "YAML syntax: exceeded max depth of 10000"}}},
-		{"deep nesting within the parser's limits", entry(`paths: ["legacy/**"]`, "paths: "+strings.Repeat("[", 50)+strings.Repeat("]", 50)), []at{{5, 30, "nested more than 20 levels deep"}}},
+		{"deep nesting within the parser's limits", entry(`paths: ["legacy/**"]`, "paths: "+strings.Repeat("[", 50)+strings.Repeat("]", 50)), []at{
+			{5, 13, "each entry of paths must be text, not a list"},
+			{5, 30, "nested more than 20 levels deep"}}},
 		{"invalid UTF-8", entry(`paths: ["legacy/**"]`, "paths: [\"legacy/\xff\xfe\"]"), []at{{5, 1, "the file is not valid UTF-8"}}},
 		{"binary garbage", "\x00\x01\x02\x03version", []at{{1, 1, "YAML syntax: control characters are not allowed"}}},
 		{"a glob of repeated double stars", entry(`paths: ["legacy/**"]`, `paths: ["**/**/**/**"]`), []at{{5, 13, "pattern \"**/**/**/**\" repeats `**`; a single `**` already matches any number of directories"}}},

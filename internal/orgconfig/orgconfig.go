@@ -109,6 +109,6 @@ func Read(ctx context.Context, gh *github.Client, owner string) (*config.Org, er
 	if err != nil {
 		return nil, fmt.Errorf("decode %s/%s/%s: %w", owner, config.OrgRepo, config.OrgPath, err)
 	}
-	org, _ := config.ParseOrg([]byte(text), func(id string) bool { _, ok := policy.Lookup(id); return ok })
+	org, _ := config.ParseOrg([]byte(text), func(id string) bool { _, ok := policy.Lookup(id); return ok }, policy.ConfigOptions())
 	return &org, nil
 }

@@ -16,6 +16,13 @@ import (
 // FileName is the name of the file that makes a directory a unit.
 const FileName = "OWNERS.yaml"
 
+// The kinds of file a unit can be read from.
+const (
+	SourceOwnersYAML = "OWNERS.yaml"
+	SourceBackstage  = "backstage"
+	SourceProw       = "prow"
+)
+
 // MaxSize bounds an OWNERS.yaml; real ones are a few hundred bytes.
 const MaxSize = 256 << 10
 
@@ -31,6 +38,12 @@ const (
 type File struct {
 	Path string // repository-relative path of the file
 	Dir  string // its directory: "" for the root, else "a/b"
+	// Source is the kind of file the unit was read from: SourceOwnersYAML,
+	// SourceBackstage or SourceProw.
+	Source string
+	// Sources are the files of one directory merged into this one, in
+	// precedence order (see Merge); nil for a file read on its own.
+	Sources []*File
 
 	Version    int
 	Owner      string
@@ -48,6 +61,9 @@ type File struct {
 	// Lines where fields are written, by key ("owner", "review.last_reviewed"),
 	// so findings about a field can point at it.
 	Lines map[string]int
+	// origin is the path of the file that set each field, by key, for a
+	// merged file; a key it does not hold was set in Path.
+	origin map[string]string
 	// Handles are the users and teams the file names as owner, approvers
 	// and escalation targets, where it names them, in file order.
 	Handles []Handle
@@ -57,6 +73,7 @@ type File struct {
 type Handle struct {
 	Name         string // as written: @login or @org/team
 	Field        string // "owner", "approvers" or "escalation.to"
+	Path         string // the file that names it
 	Line, Column int
 }
 
@@ -101,7 +118,7 @@ type Problem = strictyaml.FileProblem
 // it could read and every problem found; a file with problems still yields
 // the fields that were right.
 func Parse(filePath string, data []byte) (*File, []Problem) {
-	f := &File{Path: filePath, Dir: strictyaml.Dir(filePath), Lines: map[string]int{}}
+	f := &File{Path: filePath, Dir: strictyaml.Dir(filePath), Source: SourceOwnersYAML, Lines: map[string]int{}}
 	var d strictyaml.Decoder
 	root := d.Parse(data, MaxSize)
 	switch {
@@ -117,7 +134,7 @@ func Parse(filePath string, data []byte) (*File, []Problem) {
 func (f *File) mark(key string, n *yaml.Node) { f.Lines[key] = n.Line }
 
 func (f *File) handle(name, field string, n *yaml.Node) {
-	f.Handles = append(f.Handles, Handle{Name: name, Field: field, Line: n.Line, Column: n.Column})
+	f.Handles = append(f.Handles, Handle{Name: name, Field: field, Path: f.Path, Line: n.Line, Column: n.Column})
 }
 
 func (f *File) decode(d *strictyaml.Decoder, root *yaml.Node) {
@@ -201,7 +218,7 @@ func (f *File) decode(d *strictyaml.Decoder, root *yaml.Node) {
 		"runbooks": func(v *yaml.Node) {
 			f.mark("runbooks", v)
 			d.Each(v, "runbooks", func(item *yaml.Node) {
-				if s, ok := d.NonEmpty(item, "a runbook glob"); ok && checkRelative(d, item, "a runbook glob", s) {
+				if s, ok := d.NonEmpty(item, "a runbook glob"); ok && checkRelative(d, item, "a runbook glob", s) && checkGlob(d, item, s) {
 					f.Runbooks = append(f.Runbooks, s)
 				}
 			})
@@ -310,6 +327,22 @@ func checkRelative(d *strictyaml.Decoder, n *yaml.Node, what, s string) bool {
 			d.Errorf(n, "%s %q leaves the unit: `..` is not allowed", what, s)
 			return false
 		}
+	}
+	return true
+}
+
+// checkGlob accepts a runbook glob that CODEOWNERS pattern syntax can read,
+// the syntax every glob in ownerbot's files uses: one GitHub would skip
+// (such as a character range) would silently select no runbook.
+func checkGlob(d *strictyaml.Decoder, n *yaml.Node, s string) bool {
+	rs := codeowners.Parse([]byte("/" + s + " @x"))
+	if len(rs.Problems) > 0 || len(rs.Rules) != 1 {
+		msg := "not a pattern"
+		if len(rs.Problems) > 0 {
+			msg = rs.Problems[0].Message
+		}
+		d.Errorf(n, "a runbook glob %q is not a CODEOWNERS-style pattern: %s", s, msg)
+		return false
 	}
 	return true
 }

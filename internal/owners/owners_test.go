@@ -34,7 +34,7 @@ func TestParseFull(t *testing.T) {
 	}
 	no := false
 	want := &File{
-		Path: "services/payments/OWNERS.yaml", Dir: "services/payments",
+		Path: "services/payments/OWNERS.yaml", Dir: "services/payments", Source: SourceOwnersYAML,
 		Version: 1, Owner: "@acme/payments", Approvers: []string{"@acme/payments", "@alice"}, Inherit: &no,
 		Tier: 1, Lifecycle: Production,
 		Contact:    Contact{Slack: "#payments", Email: "payments@acme.example"},
@@ -44,11 +44,11 @@ func TestParseFull(t *testing.T) {
 		Review:     Review{Interval: strictyaml.Duration{Days: 90}, LastReviewed: time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)},
 		Agreements: []Agreement{{With: "@acme/platform-db", Topic: "Postgres failover", Doc: "docs/db-raci.md"}},
 		Handles: []Handle{
-			{"@acme/payments", "owner", 2, 8}, {"@acme/payments", "approvers", 3, 13},
-			{"@alice", "approvers", 3, 31}, {"@acme/governance", "escalation.to", 11, 21},
+			{"@acme/payments", "owner", "services/payments/OWNERS.yaml", 2, 8}, {"@acme/payments", "approvers", "services/payments/OWNERS.yaml", 3, 13},
+			{"@alice", "approvers", "services/payments/OWNERS.yaml", 3, 31}, {"@acme/governance", "escalation.to", "services/payments/OWNERS.yaml", 11, 21},
 		},
 	}
-	if diff := cmp.Diff(want, f, cmpopts.IgnoreFields(File{}, "Lines")); diff != "" {
+	if diff := cmp.Diff(want, f, cmpopts.IgnoreFields(File{}, "Lines"), cmpopts.IgnoreUnexported(File{})); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 	if f.Lines["review.last_reviewed"] != 13 || f.Lines["owner"] != 2 {
@@ -86,10 +86,12 @@ func TestParseProblems(t *testing.T) {
 		{"escalation step incomplete", "version: 1\nescalation:\n  - {after: 30d}\n", []problem{{3, 5, "an escalation step needs `after`"}}},
 		{"runbook glob leaves the unit", "version: 1\nrunbooks: [\"../other/*.md\"]\n", []problem{{2, 12, "leaves the unit"}}},
 		{"absolute runbook glob", "version: 1\nrunbooks: [\"/docs/*.md\"]\n", []problem{{2, 12, "must be relative"}}},
+		{"runbook glob GitHub would skip", "version: 1\nrunbooks: [\"[bad\", \"ok/*.md\"]\n", []problem{{2, 12, "not a CODEOWNERS-style pattern"}}},
 		{"bad on-call URL", "version: 1\noncall: {url: \"pagerduty\"}\n", []problem{{2, 15, "must be an http or https address"}}},
 		{"bad contact e-mail", "version: 1\ncontact: {email: \"nobody\"}\n", []problem{{2, 18, "is not an e-mail address"}}},
 		{"agreement without topic", "version: 1\nagreements:\n  - {with: \"@acme/db\"}\n", []problem{{3, 5, "needs `with` (the other team) and `topic`"}}},
-		{"anchors are refused", "version: 1\nowner: &o \"@a\"\napprovers: [*o]\n", []problem{{2, 8, "anchors (&o) are not allowed"}}},
+		{"anchors and aliases are refused, each at its position", "version: 1\nowner: &o \"@a\"\napprovers: [*o]\n", []problem{
+			{2, 8, "anchors (&o) are not allowed"}, {3, 13, "aliases (*o) are not allowed"}}},
 		{"not a mapping", "- version: 1\n", []problem{{1, 1, "OWNERS.yaml must be a mapping of keys to values, not a list"}, {1, 1, "version is required"}}},
 		{"YAML syntax", "version: 1\nowner: [\n", []problem{{2, 1, "YAML syntax"}}},
 		{"two documents", "version: 1\n---\nversion: 1\n", []problem{{2, 1, "only one YAML document"}}},

@@ -69,16 +69,21 @@ type Tree struct {
 	byDir map[string]*Unit
 }
 
-// Build resolves files into units. Files with the same directory keep the
-// first; the caller reports the root's absence (owners.missing_root).
+// Build resolves files into units. Files of the same directory are merged
+// into one unit in the order given (see Merge), so the caller lists them in
+// precedence order; the caller reports the root's absence
+// (owners.missing_root).
 func Build(files []*File) *Tree {
 	sorted := slices.Clone(files)
 	slices.SortStableFunc(sorted, func(a, b *File) int { return strings.Compare(a.Dir, b.Dir) })
 	t := &Tree{byDir: map[string]*Unit{}}
-	for _, f := range sorted {
-		if _, dup := t.byDir[f.Dir]; dup {
-			continue
+	for i := 0; i < len(sorted); {
+		j := i + 1
+		for j < len(sorted) && sorted[j].Dir == sorted[i].Dir {
+			j++
 		}
+		f := Merge(sorted[i:j]...)
+		i = j
 		u := &Unit{File: f, Parent: t.enclosing(f.Dir)}
 		u.resolve()
 		t.units = append(t.units, u)
@@ -177,4 +182,20 @@ func (t *Tree) UnitOf(p string) *Unit {
 			return nil
 		}
 	}
+}
+
+// Governed reports whether the unit keeps governance records of its own:
+// it has an OWNERS.yaml (alone or beside another source), the file that
+// holds review dates, runbooks and escalation. A unit read only from a
+// Backstage descriptor or a prow OWNERS file names owners and nothing more.
+func (u *Unit) Governed() bool {
+	if u.File.Source == SourceOwnersYAML {
+		return true
+	}
+	for _, f := range u.File.Sources {
+		if f.Source == SourceOwnersYAML {
+			return true
+		}
+	}
+	return false
 }

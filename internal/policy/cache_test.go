@@ -11,7 +11,7 @@ func TestParseCacheSharesOneParse(t *testing.T) {
 	cache := NewParseCache(2)
 	eval := func(files map[string]string) *Result {
 		t.Helper()
-		res, err := Evaluate(tree(files), Options{Now: today, Parsed: cache})
+		res, err := Evaluate(tree(files), Options{Now: today, Org: adopted(), Parsed: cache})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -47,7 +47,7 @@ func TestParseCacheConcurrentUse(t *testing.T) {
 	results := make([]*Result, 8)
 	for i := range results {
 		wg.Go(func() {
-			res, err := Evaluate(tree(baseRepo), Options{Now: today, Parsed: cache})
+			res, err := Evaluate(tree(baseRepo), Options{Now: today, Org: adopted(), Parsed: cache})
 			if err != nil {
 				t.Error(err)
 				return

@@ -4,6 +4,7 @@ package policy
 
 import (
 	"fmt"
+	"github.com/ownerbot/ownerbot/internal/config"
 	"slices"
 	"strings"
 )
@@ -120,8 +121,8 @@ var catalogue = [...]Rule{
 	{CodeownersTooExpensive, Error, "CODEOWNERS is too expensive to evaluate within ownerbot's work budget", "write patterns that name a directory, a file name or an extension instead of many `*` between letters", ResourceOwners, false},
 	{CodeownersUnowned, Warning, "files that no CODEOWNERS line owns", "add a line that gives these files an owner, or a default `*` line", ResourceOwners, false},
 	{CodeownersDrift, Error, "CODEOWNERS differs from what OWNERS.yaml generates", "run `ownerbot codeowners generate` and commit the result", Mechanisms, false},
-	{OwnersMissingRoot, Error, "no OWNERS.yaml at the repository root", "add OWNERS.yaml at the root naming the accountable owner", ResourceOwners, false},
-	{OwnersSchema, Error, "OWNERS.yaml does not parse or validate", "fix the file as the message says", ResourceOwners, false},
+	{OwnersMissingRoot, Error, "the repository has units but none at its root", "add OWNERS.yaml at the root naming the accountable owner (`ownerbot init` writes one)", ResourceOwners, false},
+	{OwnersSchema, Error, "an ownership file (OWNERS.yaml, a Backstage descriptor, prow OWNERS or OWNERS_ALIASES) does not parse or validate, or names an owner that is no GitHub owner", "fix the file as the message says", ResourceOwners, false},
 	{OwnersUnresolvable, Error, "an owner or approver that does not exist or lacks write access", "name an existing team or user with write access", ResourceOwners, true},
 	{OwnersMismatch, Warning, "the unit's owner is not a CODEOWNERS owner of its files", "make CODEOWNERS and OWNERS.yaml agree, or generate CODEOWNERS", Mechanisms, false},
 	{OwnersSingleApprover, Warning, "a tier-1 unit has fewer than two people who can approve", "add a second approver", Responsibilities, false},
@@ -147,6 +148,19 @@ var catalogue = [...]Rule{
 
 // Rules returns the catalogue, in the order people read it.
 func Rules() []Rule { return slices.Clone(catalogue[:]) }
+
+// IDs returns every rule id, in the catalogue's order.
+func IDs() []string {
+	ids := make([]string, len(catalogue))
+	for i, r := range catalogue {
+		ids[i] = r.ID
+	}
+	return ids
+}
+
+// ConfigOptions are what reading a configuration needs of the catalogue:
+// its ids, so a near miss is answered with "did you mean".
+func ConfigOptions() config.Option { return config.SuggestRules(IDs()) }
 
 // Lookup returns the catalogue entry for id.
 func Lookup(id string) (Rule, bool) {

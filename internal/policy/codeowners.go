@@ -71,12 +71,8 @@ func checkCodeowners(tree Tree, cache *ParseCache, budget int64, res *Result) er
 			res.Findings = append(res.Findings, finding(CodeownersNoMatch, path, r.Line, r.Column,
 				fmt.Sprintf("pattern %s matches no file in the repository", pattern), ""))
 		case rc.Decided == 0:
-			lines := make([]string, len(rc.Overriders))
-			for k, o := range rc.Overriders {
-				lines[k] = fmt.Sprint(rs.Rules[o].Line)
-			}
 			res.Findings = append(res.Findings, finding(CodeownersShadowed, path, r.Line, r.Column,
-				fmt.Sprintf("pattern %s matches %s, but later lines decide all of them (line %s)", pattern, plural(rc.Matched, "file"), strings.Join(lines, ", ")), ""))
+				fmt.Sprintf("pattern %s matches %s, but later lines decide all of them (%s)", pattern, plural(rc.Matched, "file"), overriderLines(rs, rc)), ""))
 		}
 	}
 	for _, g := range cov.Unowned {
@@ -92,4 +88,25 @@ func checkCodeowners(tree Tree, cache *ParseCache, budget int64, res *Result) er
 		res.Findings = append(res.Findings, finding(CodeownersUnowned, gpath, 0, 0, msg, ""))
 	}
 	return nil
+}
+
+// overriderLines names the lines that override a shadowed rule: "line 7",
+// "lines 7, 9, 12", "lines 7, 9, 12 and 4 more".
+func overriderLines(rs *codeowners.Ruleset, rc codeowners.RuleCoverage) string {
+	lines := make([]string, len(rc.Overriders))
+	for k, o := range rc.Overriders {
+		lines[k] = fmt.Sprint(rs.Rules[o].Line)
+	}
+	s := "line " + strings.Join(lines, ", ")
+	if len(lines)+rc.MoreOverriders > 1 {
+		s = "lines " + strings.Join(lines, ", ")
+	}
+	switch {
+	case rc.MoreUncounted:
+		// Counting stopped at a line it had not counted: one more at least.
+		s += fmt.Sprintf(" and at least %d more", rc.MoreOverriders+1)
+	case rc.MoreOverriders > 0:
+		s += fmt.Sprintf(" and %d more", rc.MoreOverriders)
+	}
+	return s
 }

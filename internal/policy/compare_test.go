@@ -11,7 +11,7 @@ import (
 // evaluate evaluates files for today and fails the test on error.
 func evaluate(t *testing.T, files map[string]string) *Result {
 	t.Helper()
-	res, err := Evaluate(tree(files), Options{Now: today})
+	res, err := Evaluate(tree(files), Options{Now: today, Org: adopted()})
 	if err != nil {
 		t.Fatal(err)
 	}

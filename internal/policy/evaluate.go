@@ -78,6 +78,9 @@ type Options struct {
 	History func(paths []string) (map[string]time.Time, error)
 	// Parsed, when set, keeps parsed CODEOWNERS files between evaluations.
 	Parsed *ParseCache
+	// Organization is the GitHub organization (or user) that holds the
+	// repository, when known: the {org} of a Backstage owner template.
+	Organization string
 	// MatchBudget bounds the work of matching every file against
 	// CODEOWNERS (codeowners.MaxCoverWork when zero); past it the file is
 	// codeowners.too_expensive.
@@ -130,7 +133,7 @@ func Evaluate(tree Tree, opts Options) (*Result, error) {
 	if err := checkCodeowners(tree, opts.Parsed, opts.MatchBudget, res); err != nil {
 		return nil, err
 	}
-	if err := checkUnits(tree, opts.Now, res); err != nil {
+	if err := checkUnits(tree, opts, res); err != nil {
 		return nil, err
 	}
 	if err := findRunbooks(tree, res); err != nil {
@@ -184,6 +187,9 @@ func (res *Result) complete(f *Finding) bool {
 		return false
 	default:
 		f.Severity, _ = ParseSeverity(sev)
+	}
+	if !res.Config.Configured && f.Severity > Warning {
+		f.Severity = Warning // no configuration: ownerbot only warns
 	}
 	var unit *owners.Unit
 	if res.Units != nil {
@@ -251,7 +257,7 @@ func loadConfig(tree Tree, opts Options, res *Result) error {
 	}
 	var problems []config.Problem
 	if data != nil {
-		res.Config, problems = opts.Org.Parse(data, known)
+		res.Config, problems = opts.Org.Parse(data, known, ConfigOptions())
 	}
 	if opts.Config != nil {
 		res.Config = *opts.Config
@@ -267,7 +273,7 @@ func loadConfig(tree Tree, opts Options, res *Result) error {
 	case err != nil:
 		return fmt.Errorf("read %s: %w", config.OrgPath, err)
 	default:
-		_, problems = config.ParseOrg(data, known)
+		_, problems = config.ParseOrg(data, known, ConfigOptions())
 		for _, p := range problems {
 			res.Findings = append(res.Findings, finding(ConfigInvalid, config.OrgPath, p.Line, p.Column, p.Message, ""))
 		}

@@ -150,7 +150,7 @@ func TestEvaluateCodeowners(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, err := Evaluate(tree(tt.files), Options{Now: today})
+			res, err := Evaluate(tree(tt.files), Options{Now: today, Org: adopted()})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -171,7 +171,7 @@ func TestEvaluateFillsOwnersAndCoverage(t *testing.T) {
 		".github/CODEOWNERS": "* @acme/all\n/.github/ @acme/all @alice\n/gone/ @x\n",
 		"OWNERS.yaml":        rootOwners,
 		"a.go":               "", "b.go": "",
-	}), Options{Now: today})
+	}), Options{Now: today, Org: adopted()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +265,7 @@ func TestEvaluateExceptions(t *testing.T) {
 		"soon/OWNERS_EXCEPTIONS.yaml": "version: 1\nexceptions:\n" +
 			"  - {id: SOON-1, rule: owners.review_overdue, paths: [\"**\"], reason: \"reviewed with the reorg\", expires: \"2026-12-01\"}\n",
 	}
-	res, err := Evaluate(tree(files), Options{Now: today})
+	res, err := Evaluate(tree(files), Options{Now: today, Org: adopted()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,7 +317,7 @@ func TestEvaluateRunbooks(t *testing.T) {
 		}
 		return map[string]time.Time{"pay/runbooks/bad.md": time.Date(2026, 10, 2, 9, 0, 0, 0, time.UTC)}, nil
 	}
-	res, err := Evaluate(tree(files), Options{Now: today, History: history})
+	res, err := Evaluate(tree(files), Options{Now: today, Org: adopted(), History: history})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -369,7 +369,7 @@ func TestEvaluateIgnores(t *testing.T) {
 		"fixtures/unowned/x.txt":          "",
 		"lib/b.gen.go":                    "", // unowned, but ignored
 		"fixtures/OWNERS_EXCEPTIONS.yaml": "garbage",
-	}), Options{Now: today})
+	}), Options{Now: today, Org: adopted()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -396,7 +396,7 @@ func TestDatedFindings(t *testing.T) {
 		"old/OWNERS_EXCEPTIONS.yaml": "version: 1\nexceptions:\n" +
 			"  - {id: OLD-1, rule: owners.review_overdue, paths: [\"OWNERS.yaml\"], reason: \"moving to the archive\", expires: \"2026-10-01\"}\n",
 	}
-	res, err := Evaluate(tree(files), Options{Now: today})
+	res, err := Evaluate(tree(files), Options{Now: today, Org: adopted()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -440,7 +440,7 @@ func TestRevoke(t *testing.T) {
 			"  - {id: PAY-1, rule: owners.review_overdue, paths: [\"OWNERS.yaml\"], reason: \"reorganised in the autumn\", expires: \"2027-01-01\"}\n" +
 			"  - {id: PAY-2, rule: owners.review_overdue, paths: [\"**\"], reason: \"reorganised in the autumn\", expires: \"2027-01-02\"}\n",
 	}
-	res, err := Evaluate(tree(files), Options{Now: today})
+	res, err := Evaluate(tree(files), Options{Now: today, Org: adopted()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -520,7 +520,7 @@ func TestEvaluateChecksAnOrganizationFile(t *testing.T) {
 	res, err := Evaluate(tree(map[string]string{
 		".github/CODEOWNERS": "* @acme/all\n", "OWNERS.yaml": rootOwners,
 		"ownerbot.yaml": "version: 1\nmode: enforce\nlocked: [colour]\n",
-	}), Options{Now: today})
+	}), Options{Now: today, Org: adopted()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -530,4 +530,13 @@ func TestEvaluateChecksAnOrganizationFile(t *testing.T) {
 	if res.Config.Mode != config.Warn {
 		t.Errorf("an organization file applied to the repository that holds it: mode %s", res.Config.Mode)
 	}
+}
+
+// adopted is an organization's configuration that changes nothing: the
+// repository counts as configured, so each rule has its catalogue severity
+// (without any configuration, ownerbot only warns).
+func adopted() *config.Org {
+	o := config.Org{Config: config.Default()}
+	o.Config.Configured = true
+	return &o
 }

@@ -45,7 +45,7 @@ func TestEvaluateTooExpensiveCodeowners(t *testing.T) {
 	}
 	evaluate := func(t *testing.T, files map[string]string) *Result {
 		t.Helper()
-		res, err := Evaluate(tree(files), Options{Now: today, MatchBudget: 1_000_000})
+		res, err := Evaluate(tree(files), Options{Now: today, Org: adopted(), MatchBudget: 1_000_000})
 		if err != nil {
 			t.Fatal(err)
 		}

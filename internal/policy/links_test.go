@@ -74,7 +74,7 @@ func TestEvaluateLinksOutsideTheRepository(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tree.Close()
-	res, err := Evaluate(tree, Options{Now: today})
+	res, err := Evaluate(tree, Options{Now: today, Org: adopted()})
 	if err != nil {
 		t.Fatalf("Evaluate failed on links it should refuse: %v", err)
 	}
@@ -137,7 +137,7 @@ func TestEvaluateLinkedCodeownersAlone(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tree.Close()
-	res, err := Evaluate(tree, Options{Now: today})
+	res, err := Evaluate(tree, Options{Now: today, Org: adopted()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +174,7 @@ func TestLinkFindingsAreWaivable(t *testing.T) {
 			"  - {id: LNK-1, rule: link.outside_repository, paths: [\"tools/**\"], reason: \"the SDK lives outside\", expires: \"2026-12-20\"}\n",
 	}
 	tr := linkTree{Tree: tree(files), outside: []string{"tools/sdk", "web/x"}}
-	res, err := Evaluate(tr, Options{Now: today})
+	res, err := Evaluate(tr, Options{Now: today, Org: adopted()})
 	if err != nil {
 		t.Fatal(err)
 	}

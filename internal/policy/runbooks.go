@@ -87,12 +87,14 @@ func checkRunbooks(tree Tree, now time.Time, lastChanged map[string]time.Time, r
 	links := runbook.NewLinkChecker(tree, tree.Paths())
 	for _, u := range res.Units.Units() {
 		rbs := res.Runbooks[u]
-		if len(rbs) == 0 && u.Lifecycle == owners.Production && slices.Contains(res.Config.Runbooks.RequiredTiers, u.Tier) {
+		// A unit read only from another source has no OWNERS.yaml to list
+		// runbooks in: it is judged for ownership alone.
+		if len(rbs) == 0 && u.Governed() && u.Lifecycle == owners.Production && slices.Contains(res.Config.Runbooks.RequiredTiers, u.Tier) {
 			msg := fmt.Sprintf("%s is a production tier-%d unit with no runbook", u.Name(), u.Tier)
 			if len(u.File.Runbooks) > 0 {
 				msg += fmt.Sprintf(": its runbooks globs (%s) match no file", strings.Join(u.File.Runbooks, ", "))
 			}
-			res.Findings = append(res.Findings, finding(RunbookMissing, u.File.Path, line(u.File, "runbooks", "owner"), 1, msg,
+			res.Findings = append(res.Findings, findingAt(RunbookMissing, u.File, []string{"runbooks", "owner"}, msg,
 				"write a runbook with front matter (owner, last_reviewed) and list it under runbooks in this OWNERS.yaml"))
 		}
 		for _, r := range rbs {

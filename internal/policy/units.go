@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"path"
 	"slices"
 	"strings"
 	"time"
@@ -19,35 +18,31 @@ import (
 // checkUnits reads every OWNERS.yaml, resolves the units and checks each:
 // the root exists and names an owner, reviews are on time, tier-1 units can
 // be approved by two people, and CODEOWNERS agrees with the unit's owner.
-func checkUnits(tree Tree, now time.Time, res *Result) error {
-	var files []*owners.File
-	for _, p := range tree.Paths() {
-		if path.Base(p) != owners.FileName {
-			continue
-		}
-		data, err := readBounded(tree, p, owners.MaxSize)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue // a link that leads nowhere ownerbot follows: absent
-		}
-		if err != nil {
-			return fmt.Errorf("read %s: %w", p, err)
-		}
-		f, problems := owners.Parse(p, data)
-		for _, pr := range problems {
-			res.Findings = append(res.Findings, finding(OwnersSchema, p, pr.Line, pr.Column, pr.Message, ""))
-		}
-		files = append(files, f)
+func checkUnits(tree Tree, opts Options, res *Result) error {
+	files, deferred, err := readUnitFiles(tree, opts.Organization, res)
+	if err != nil {
+		return err
 	}
 	res.Units = owners.Build(files)
+	deferred.report(res.Units, res)
+	// A repository that keeps no ownership file has not taken up units:
+	// CODEOWNERS alone is judged, until the configuration requires units.
+	if len(files) == 0 && !res.Config.Units.Required {
+		return nil
+	}
 	root := res.Units.Root()
 	switch {
 	case root == nil:
-		res.Findings = append(res.Findings, finding(OwnersMissingRoot, owners.FileName, 0, 0,
-			"no OWNERS.yaml at the repository root, so the repository has no accountable owner", ""))
-	case root.File.Owner == "":
-		res.Findings = append(res.Findings, finding(OwnersSchema, root.File.Path, 1, 1,
-			"the root OWNERS.yaml must name an owner: every unit below inherits it", "add `owner: \"@org/team\"`"))
+		res.Findings = append(res.Findings, finding(OwnersMissingRoot, ".", 0, 0,
+			"no unit at the repository root (no OWNERS.yaml or other ownership file there), so the repository has no accountable owner", ""))
+	case root.Owner == "" && root.File.Lines["owner"] == 0:
+		// (An owner written but not valid, or not mappable to GitHub, has
+		// a finding of its own where it is written.)
+		path, line := root.File.Where("owner")
+		res.Findings = append(res.Findings, finding(OwnersSchema, path, line, 1,
+			"the root unit must name an owner: every unit below inherits it", "add `owner: \"@org/team\"`"))
 	}
+	now := opts.Now
 	for _, u := range res.Units.Units() {
 		checkReview(u, now, res)
 		checkApprovers(u, res)
@@ -111,19 +106,21 @@ func readBounded(fsys fs.FS, name string, limit int) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(f, int64(limit)+1))
 }
 
-func line(f *owners.File, keys ...string) int {
-	for _, k := range keys {
-		if l := f.Lines[k]; l > 0 {
-			return l
-		}
-	}
-	return 1
+// findingAt is finding about a field of a unit's file: at the line of the
+// first of keys that is written, in the file that wrote it (a unit may be
+// read from an OWNERS.yaml and a descriptor beside it), else at its line 1.
+func findingAt(rule string, f *owners.File, keys []string, msg, remedy string) Finding {
+	path, line := f.Where(keys...)
+	return finding(rule, path, line, 1, msg, remedy)
 }
 
 func checkReview(u *owners.Unit, now time.Time, res *Result) {
+	if !u.Governed() {
+		return // no OWNERS.yaml to record a review in: ownership only
+	}
 	f := u.File
 	if f.Review.LastReviewed.IsZero() {
-		fd := finding(OwnersReviewOverdue, f.Path, line(f, "review"), 1,
+		fd := findingAt(OwnersReviewOverdue, f, []string{"review"},
 			fmt.Sprintf("the ownership of %s has never been reviewed (reviews are due every %d days)", u.Name(), u.ReviewInterval.Days),
 			"review this OWNERS.yaml with the owners and set review.last_reviewed to today")
 		fd.Subject = "the ownership review of " + u.Name()
@@ -132,7 +129,7 @@ func checkReview(u *owners.Unit, now time.Time, res *Result) {
 	}
 	due := f.Review.LastReviewed.AddDate(0, 0, u.ReviewInterval.Days)
 	if days := daysBetween(due, now); days > 0 {
-		fd := finding(OwnersReviewOverdue, f.Path, line(f, "review.last_reviewed", "review"), 1,
+		fd := findingAt(OwnersReviewOverdue, f, []string{"review.last_reviewed", "review"},
 			fmt.Sprintf("the ownership review of %s was due on %s, %s ago (last reviewed %s, every %d days)",
 				u.Name(), due.Format("2006-01-02"), plural(days, "day"), f.Review.LastReviewed.Format("2006-01-02"), u.ReviewInterval.Days), "")
 		fd.Due, fd.Subject = due, "the ownership review of "+u.Name()
@@ -163,7 +160,7 @@ func checkApprovers(u *owners.Unit, res *Result) {
 		users++
 	}
 	if users < 2 {
-		res.Findings = append(res.Findings, finding(OwnersSingleApprover, u.File.Path, line(u.File, "approvers", "owner"), 1,
+		res.Findings = append(res.Findings, findingAt(OwnersSingleApprover, u.File, []string{"approvers", "owner"},
 			fmt.Sprintf("%s is tier 1 but only %s can approve its exceptions and transfers", u.Name(), strings.Join(u.Approvers, " ")),
 			"add a second approver, or name a team"))
 	}
@@ -213,7 +210,7 @@ func checkMismatch(paths []string, res *Result) {
 			}
 			who = "is owned by " + strings.Join(names, " ")
 		}
-		res.Findings = append(res.Findings, finding(OwnersMismatch, u.File.Path, line(u.File, "owner"), 1,
+		res.Findings = append(res.Findings, findingAt(OwnersMismatch, u.File, []string{"owner"},
 			fmt.Sprintf("the unit's owner %s is not a CODEOWNERS owner of %d of its %s (%s %s)",
 				u.Owner, t.mismatched, plural(t.files, "file"), t.example, who),
 			fmt.Sprintf("add %s to the CODEOWNERS lines for %s, or change the unit's owner", u.Owner, u.Name())))

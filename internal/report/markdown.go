@@ -40,6 +40,7 @@ func Markdown(w io.Writer, res *policy.Result) error {
 		d.Write(" in " + plural(s.Units, "unit", "units"))
 	}
 	d.Write(".\n")
+	coverageMarkdown(&d, q, s.Ownership, 10)
 	for _, g := range groupByUnit(res) {
 		switch {
 		case g.unit == "":

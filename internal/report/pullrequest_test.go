@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"github.com/ownerbot/ownerbot/internal/config"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -23,7 +24,11 @@ func evaluateFiles(t *testing.T, files map[string]string) *policy.Result {
 		fsys[name] = &fstest.MapFile{Data: []byte(body)}
 		paths = append(paths, name)
 	}
-	res, err := policy.Evaluate(snapshot.FromPaths(fsys, paths), policy.Options{Now: prDay})
+	// Configured, so each rule has its catalogue severity (without any
+	// configuration ownerbot only warns).
+	org := config.Org{Config: config.Default()}
+	org.Config.Configured = true
+	res, err := policy.Evaluate(snapshot.FromPaths(fsys, paths), policy.Options{Now: prDay, Org: &org})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,6 +26,9 @@ type Summary struct {
 	Units      int     `json:"units"`
 	Waived     int     `json:"waived"` // findings waived by exceptions, not in the counts above
 	Skipped    []Skip  `json:"skipped"`
+	// Ownership is the coverage per owner: what each owns, what is shared
+	// and what nobody owns.
+	Ownership Ownership `json:"ownership"`
 }
 
 // Skip is a rule that was not evaluated, and why.
@@ -42,6 +45,7 @@ func Summarize(res *policy.Result) Summary {
 		Coverage:   math.Round(res.Coverage.Percent()*10) / 10,
 		CODEOWNERS: res.CODEOWNERS,
 		Skipped:    []Skip{},
+		Ownership:  OwnershipOf(res),
 	}
 	if res.Ruleset != nil {
 		s.Rules = len(res.Ruleset.Rules)
@@ -200,6 +204,9 @@ func Text(w io.Writer, res *policy.Result, opt TextOptions) error {
 		tw.printf("; %s", plural(s.Units, "unit", "units"))
 	}
 	tw.printf("\n")
+	if line := ownersLine(s.Ownership, 3); line != "" {
+		tw.printf("%s\n", line)
+	}
 	for _, g := range skipGroups(s.Skipped) {
 		tw.printf("%s\n", tw.paint(dim, term(g.say(func(id string) string { return id }))))
 	}
@@ -347,4 +354,24 @@ func (t *textWriter) severity(s policy.Severity) string {
 		return t.paint(yellow, text)
 	}
 	return t.paint(cyan, text)
+}
+
+// ownersLine sums up the coverage per owner in one line: the largest owners
+// by share, and what is unowned. "" when CODEOWNERS owns nothing.
+func ownersLine(o Ownership, top int) string {
+	if len(o.Owners) == 0 || o.Files == 0 || o.Owners[0].Files == 0 {
+		return ""
+	}
+	var parts []string
+	for _, r := range o.Owners[:min(top, len(o.Owners))] {
+		if r.Files > 0 {
+			parts = append(parts, fmt.Sprintf("%s %.1f%%", term(r.Owner), r.Share))
+		}
+	}
+	line := "Owners: " + strings.Join(parts, ", ")
+	if more := len(o.Owners) - len(parts); more > 0 {
+		line += fmt.Sprintf(" and %d more", more)
+	}
+	return line + fmt.Sprintf("; %.1f%% shared, %.1f%% unowned ('ownerbot coverage' lists every owner)",
+		share(100*float64(o.SharedFiles)/float64(o.Files)), share(100*float64(o.UnownedFiles)/float64(o.Files)))
 }

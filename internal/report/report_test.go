@@ -18,7 +18,7 @@ func sample() *policy.Result {
 	return &policy.Result{
 		CODEOWNERS: ".github/CODEOWNERS",
 		Ruleset:    codeowners.Parse([]byte("* @acme/all\n/x/ @acme/x\n")),
-		Coverage:   codeowners.Coverage{Files: 8, Owned: 6},
+		Coverage:   codeowners.Coverage{Files: 8, Owned: 6, Rules: []codeowners.RuleCoverage{{Matched: 8, Decided: 4}, {Matched: 2, Decided: 2}}},
 		Skipped:    []policy.Skip{{Rule: policy.CodeownersUnknownOwner, Reason: "needs GitHub"}},
 		Findings: []policy.Finding{
 			{Rule: policy.CodeownersInvalidOwner, Severity: policy.Error, Path: ".github/CODEOWNERS", Line: 3, Column: 7,
@@ -110,7 +110,11 @@ func TestJSON(t *testing.T) {
 	}
 	// The info finding is waived by EXC-1: counted apart, not as a note.
 	want := Summary{Errors: 1, Warnings: 2, Info: 0, Waived: 1, Files: 8, OwnedFiles: 6, Coverage: 75, CODEOWNERS: ".github/CODEOWNERS",
-		Rules: 2, Skipped: []Skip{{policy.CodeownersUnknownOwner, "needs GitHub"}}}
+		Rules: 2, Skipped: []Skip{{policy.CodeownersUnknownOwner, "needs GitHub"}},
+		Ownership: Ownership{Files: 8, SoleFiles: 6, UnownedFiles: 2, Owners: []OwnerRow{
+			{Owner: "@acme/all", Files: 4, Share: 50, Sole: 4},
+			{Owner: "@acme/x", Files: 2, Share: 25, Sole: 2},
+		}}}
 	if diff := cmp.Diff(want, doc.Summary); diff != "" {
 		t.Errorf("summary (-want +got):\n%s", diff)
 	}
@@ -119,6 +123,7 @@ func TestJSON(t *testing.T) {
 func TestSARIFIsValid(t *testing.T) {
 	res := sample()
 	res.Findings[2].ExceptedBy = "EXC-1"
+	res.Paths = []string{"legacy/OWNERS_EXCEPTIONS.yaml", "legacy/batch.sh"}
 	var buf bytes.Buffer
 	if err := SARIF(&buf, res, SARIFOptions{Version: "1.2.3"}); err != nil {
 		t.Fatal(err)

@@ -43,7 +43,7 @@ func TestHostileInput(t *testing.T) {
 		{"nesting within the parser's limits", "---\nlast_reviewed: \"2026-01-01\"\ntitle: " + strings.Repeat("{a: ", 30) + "1" + strings.Repeat("}", 30) + "\n---\n",
 			[]problem{{3, 85, "nested more than 20 levels deep"}}, ""},
 		{"an alias bomb", "---\nlast_reviewed: \"2026-01-01\"\na: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n---\n",
-			[]problem{{3, 4, "anchors (&a) are not allowed; write the value out"}}, ""},
+			[]problem{{3, 4, "anchors (&a) are not allowed; write the value out"}, {4, 4, "anchors (&b) are not allowed; write the value out"}}, ""},
 		{"binary garbage", string(garbage), []problem{
 			{1, 3, "the file is not valid UTF-8 (the first bad byte is here); save it as UTF-8"},
 			{1, 78, "the file holds a NUL byte, so GitHub shows it as binary, not as a page"},

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -130,6 +131,10 @@ func (t *Tree) Lstat(name string) (fs.FileInfo, error) { return fs.Lstat(t.FS, n
 // git checkout, every file below dir otherwise. Contents are read from the
 // working tree through a [DirFS], so no read leaves dir; LastChanged walks
 // the history from HEAD as it was when Open ran. Close releases dir.
+//
+// A bare repository (see [IsBare]) has no working tree: its files are git's
+// own, never the repository's. Open reads it at HEAD, as [OpenRef] with
+// "HEAD" does; one without commits is an error wrapping [ErrNoCommits].
 func Open(dir string) (*Tree, error) {
 	info, err := os.Stat(dir)
 	if err != nil {
@@ -137,6 +142,9 @@ func Open(dir string) (*Tree, error) {
 	}
 	if !info.IsDir() {
 		return nil, fmt.Errorf("%s: not a directory", dir)
+	}
+	if IsBare(dir) {
+		return openBare(dir)
 	}
 	dfs, err := OpenDir(dir)
 	if err != nil {
@@ -184,6 +192,39 @@ func openWorkTree(dir string, dfs *DirFS) (*Tree, error) {
 		t.commit = head.Hash()
 	}
 	return t, nil
+}
+
+// IsBare reports whether dir is a git directory with no working tree around
+// it: a bare repository such as a server's bare.git, or the .git directory
+// of a checkout named directly. It looks as git does: a HEAD file, and
+// objects and refs at the top, and no .git inside.
+func IsBare(dir string) bool {
+	if _, err := os.Lstat(filepath.Join(dir, ".git")); err == nil {
+		return false
+	}
+	head, err := os.Lstat(filepath.Join(dir, "HEAD"))
+	if err != nil || !head.Mode().IsRegular() {
+		return false
+	}
+	objects, err := os.Stat(filepath.Join(dir, "objects"))
+	if err != nil || !objects.IsDir() {
+		return false
+	}
+	_, err = os.Stat(filepath.Join(dir, "refs"))
+	return err == nil
+}
+
+// openBare opens a bare repository at HEAD, with errors that say why a bare
+// repository has nothing to read.
+func openBare(dir string) (*Tree, error) {
+	t, err := OpenRef(dir, "HEAD")
+	switch {
+	case errors.Is(err, ErrNoCommits):
+		return nil, fmt.Errorf("bare repository %s: %w yet, so it has no files to read", dir, ErrNoCommits)
+	case errors.Is(err, ErrUnknownRevision):
+		return nil, fmt.Errorf("bare repository %s: HEAD names a branch without commits (%w %q); read another branch by name", dir, ErrUnknownRevision, "HEAD")
+	}
+	return t, err
 }
 
 // OpenRef opens the tree of the commit that ref names in the repository at
