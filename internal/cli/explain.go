@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -131,15 +132,20 @@ type unitSummary struct {
 	Owner string   `json:"owner"`
 	// OwnerFrom says where the owner is written ("svc/catalog-info.yaml:8")
 	// or that it is inherited ("inherited from /").
-	OwnerFrom  string   `json:"owner_from"`
-	Approvers  []string `json:"approvers"`
-	Tier       int      `json:"tier"`
-	Lifecycle  string   `json:"lifecycle"`
-	Contact    []string `json:"contact"`
-	Oncall     string   `json:"oncall"`
-	Escalation []string `json:"escalation"`
-	Review     string   `json:"review"`
-	Runbooks   []string `json:"runbooks"` // each with its owner and state
+	OwnerFrom string `json:"owner_from"`
+	// FileApprovers are who prow lets approve this very path, when the
+	// unit comes from a prow OWNERS file whose filters give the path
+	// approvers of its own; empty otherwise.
+	FileApprovers     []string `json:"file_approvers"`
+	FileApproversFrom string   `json:"file_approvers_from"`
+	Approvers         []string `json:"approvers"`
+	Tier              int      `json:"tier"`
+	Lifecycle         string   `json:"lifecycle"`
+	Contact           []string `json:"contact"`
+	Oncall            string   `json:"oncall"`
+	Escalation        []string `json:"escalation"`
+	Review            string   `json:"review"`
+	Runbooks          []string `json:"runbooks"` // each with its owner and state
 }
 
 func explain(res *policy.Result, p string, now time.Time) explanation {
@@ -160,6 +166,9 @@ func explain(res *policy.Result, p string, now time.Time) explanation {
 	}
 	if u := res.Units.UnitOf(clean); u != nil {
 		e.Unit = summarizeUnit(u, now)
+		if own, from, ok := res.ProwApprovers(clean); ok && fromProw(u) && !slices.Equal(own, u.File.Approvers) {
+			e.Unit.FileApprovers, e.Unit.FileApproversFrom = own, from
+		}
 		for _, r := range res.Runbooks[u] {
 			e.Unit.Runbooks = append(e.Unit.Runbooks, runbookText(r))
 		}
@@ -223,7 +232,7 @@ func summarizeUnit(u *owners.Unit, now time.Time) *unitSummary {
 	s := &unitSummary{
 		Name: u.Name(), File: u.File.Path, Owner: u.Owner, Approvers: u.Approvers,
 		Tier: u.Tier, Lifecycle: u.Lifecycle, Contact: []string{}, Escalation: []string{}, Runbooks: []string{},
-		Files: []string{u.File.Path},
+		Files: []string{u.File.Path}, FileApprovers: []string{},
 	}
 	if len(u.File.Sources) > 0 {
 		s.Files = s.Files[:0]
@@ -328,6 +337,9 @@ func (e explanation) writeText(w io.Writer) {
 			row("  owner", "%s", u.Owner)
 		}
 		row("  approvers", "%s", strings.Join(u.Approvers, " "))
+		if len(u.FileApprovers) > 0 {
+			row("  this file", "%s (prow approvers from %s)", strings.Join(u.FileApprovers, " "), u.FileApproversFrom)
+		}
 		row("  tier", "%d, %s", u.Tier, u.Lifecycle)
 		if len(u.Contact) > 0 {
 			row("  contact", "%s", strings.Join(u.Contact, ", "))
@@ -350,4 +362,18 @@ func (m lineMatch) text() string {
 		return m.Pattern + "  (no owners)"
 	}
 	return m.Pattern + "  " + strings.Join(m.Owners, " ")
+}
+
+// fromProw reports whether a unit is read from a prow OWNERS file, so who
+// prow asks to approve one of its files is part of its answer.
+func fromProw(u *owners.Unit) bool {
+	if u.File.Source == owners.SourceProw {
+		return true
+	}
+	for _, f := range u.File.Sources {
+		if f.Source == owners.SourceProw {
+			return true
+		}
+	}
+	return false
 }

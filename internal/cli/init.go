@@ -11,6 +11,7 @@ import (
 
 	"github.com/ownerbot/ownerbot/internal/config"
 	"github.com/ownerbot/ownerbot/internal/exception"
+	"github.com/ownerbot/ownerbot/internal/gfm"
 	"github.com/ownerbot/ownerbot/internal/owners"
 	"github.com/ownerbot/ownerbot/internal/policy"
 	"github.com/ownerbot/ownerbot/internal/snapshot"
@@ -49,6 +50,9 @@ func runInit(_ context.Context, stdio IO, _ Build, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := checkRepoDir(opts.repo); err != nil {
+		return err
+	}
 	tree, err := snapshot.Open(opts.repo)
 	if err != nil {
 		return err
@@ -83,9 +87,9 @@ func runInit(_ context.Context, stdio IO, _ Build, args []string) error {
 			return err
 		}
 		if opts.dryRun {
-			fmt.Fprintf(stdio.Stdout, "would write %s: %s\n", p.Path, p.Why)
+			fmt.Fprintf(stdio.Stdout, "would write %s: %s\n", gfm.Printable(p.Path), gfm.Printable(p.Why))
 			for _, line := range splitLines(string(p.Content)) {
-				fmt.Fprintf(stdio.Stdout, "  | %s\n", line)
+				fmt.Fprintf(stdio.Stdout, "  | %s\n", gfm.Printable(line))
 			}
 			written++
 			continue
@@ -93,7 +97,7 @@ func runInit(_ context.Context, stdio IO, _ Build, args []string) error {
 		if err := writeNew(opts.repo, p.Path, p.Content); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdio.Stdout, "wrote %s: %s\n", p.Path, p.Why)
+		fmt.Fprintf(stdio.Stdout, "wrote %s: %s\n", gfm.Printable(p.Path), gfm.Printable(p.Why))
 		written++
 	}
 	switch {

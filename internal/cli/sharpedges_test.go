@@ -113,6 +113,8 @@ func TestRepoThatIsNotADirectory(t *testing.T) {
 			{"owners", "--repo", repo.path, "a.go"},
 			{"explain", "--repo", repo.path, "a.go"},
 			{"codeowners", "generate", "--repo", repo.path},
+			{"coverage", "--repo", repo.path},
+			{"init", "--repo", repo.path},
 		} {
 			got := run(t, "", args...)
 			want := "ownerbot " + args[0] + ": --repo " + repo.path + ": " + repo.problem + "\n"

@@ -75,7 +75,7 @@ func Merge(files ...*File) *File {
 		// A handle counts where its field was taken from: an approver list
 		// that a higher file replaced names nobody.
 		for _, h := range f.Handles {
-			if m.origin[h.Field] == f.Path || (h.Field != "owner" && h.Field != "approvers" && h.Field != "escalation.to") {
+			if m.origin[handleKey(h.Field)] == f.Path {
 				m.Handles = append(m.Handles, h)
 			}
 		}
@@ -91,6 +91,15 @@ func Merge(files ...*File) *File {
 		}
 	}
 	return m
+}
+
+// handleKey is the field whose value names a handle: an escalation step's
+// target belongs to the escalation list.
+func handleKey(field string) string {
+	if field == "escalation.to" {
+		return "escalation"
+	}
+	return field
 }
 
 // Where returns where the first of keys that the file sets is written: the

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/ownerbot/ownerbot/internal/codeowners"
 )
@@ -159,7 +160,6 @@ func (p *proposer) decidingOwner(paths []string, skip func(string) bool) ([]code
 	if p.in.CODEOWNERS == nil {
 		return nil, nil
 	}
-	votes := map[*codeowners.Rule]int{}
 	byOwners := map[string]int{}
 	var best *codeowners.Rule
 	for _, f := range paths {
@@ -171,7 +171,6 @@ func (p *proposer) decidingOwner(paths []string, skip func(string) bool) ([]code
 			continue
 		}
 		key := strings.Join(r.OwnerNames(), " ")
-		votes[r]++
 		byOwners[key]++
 		if best == nil {
 			best = r
@@ -258,7 +257,7 @@ func (p *proposer) fromCODEOWNERS(dir string, decided []codeowners.Owner, line *
 		name = "the repository root"
 	}
 	p.header(&b, name)
-	fmt.Fprintf(&b, "# The owner comes from %s line %d: %s\n", p.in.Name, line.Line, oneLine(line.Source))
+	fmt.Fprintf(&b, "# The owner comes from %s line %d: %s\n", oneLine(p.in.Name), line.Line, oneLine(line.Source))
 	b.WriteString("version: 1\n")
 	owner := accountable(decided)
 	fmt.Fprintf(&b, "owner: %q\n", owner)
@@ -288,7 +287,7 @@ func (p *proposer) besideSource(u *Unit) Proposal {
 	var owner string
 	switch {
 	case u.File.Owner != "":
-		fmt.Fprintf(&b, "# The owner stays in %s (line %d: %s); this file adds what it cannot say.\n", src, line, u.File.Owner)
+		fmt.Fprintf(&b, "# The owner stays in %s (line %d: %s); this file adds what it cannot say.\n", oneLine(src), line, oneLine(u.File.Owner))
 	case u.File.Lines["owner"] > 0:
 		// The source names an owner that is no GitHub owner (its finding
 		// says why): CODEOWNERS may know who it is.
@@ -298,14 +297,14 @@ func (p *proposer) besideSource(u *Unit) Proposal {
 		}
 		if decided, rule := p.decidingOwner(paths, nil); len(decided) > 0 {
 			owner = accountable(decided)
-			fmt.Fprintf(&b, "# %s line %d names an owner that is no GitHub owner, so this file names\n", src, line)
-			fmt.Fprintf(&b, "# the one %s gives its files (line %d: %s).\n", p.in.Name, rule.Line, oneLine(rule.Source))
+			fmt.Fprintf(&b, "# %s line %d names an owner that is no GitHub owner, so this file names\n", oneLine(src), line)
+			fmt.Fprintf(&b, "# the one %s gives its files (line %d: %s).\n", oneLine(p.in.Name), rule.Line, oneLine(rule.Source))
 			why = fmt.Sprintf("%s names no GitHub owner for %s; %s:%d does", src, u.Name(), p.in.Name, rule.Line)
 		} else {
-			fmt.Fprintf(&b, "# TODO: %s line %d names an owner that is no GitHub owner: name it here,\n# such as owner: \"@org/team\", or fix it there.\n", src, line)
+			fmt.Fprintf(&b, "# TODO: %s line %d names an owner that is no GitHub owner: name it here,\n# such as owner: \"@org/team\", or fix it there.\n", oneLine(src), line)
 		}
 	default:
-		fmt.Fprintf(&b, "# The owner is inherited from the unit above (%s names none).\n", u.File.Path)
+		fmt.Fprintf(&b, "# The owner is inherited from the unit above (%s names none).\n", oneLine(u.File.Path))
 	}
 	b.WriteString("version: 1\n")
 	if owner != "" {
@@ -321,7 +320,7 @@ func (p *proposer) besideSource(u *Unit) Proposal {
 }
 
 func (p *proposer) header(b *bytes.Buffer, what string) {
-	fmt.Fprintf(b, "# Ownership of %s, written by `ownerbot init` on %s.\n", what, p.in.Today.Format(time.DateOnly))
+	fmt.Fprintf(b, "# Ownership of %s, written by `ownerbot init` on %s.\n", oneLine(what), p.in.Today.Format(time.DateOnly))
 	b.WriteString("# Check each value with the team before merging: merging is its first review.\n")
 }
 
@@ -333,10 +332,14 @@ func (p *proposer) common(b *bytes.Buffer) {
 	fmt.Fprintf(b, "review: {last_reviewed: %q}\n", p.in.Today.Format(time.DateOnly))
 }
 
-// oneLine makes a CODEOWNERS line safe to quote in a YAML comment.
+// oneLine makes text from the repository — a CODEOWNERS line, a path, an
+// owner — safe to write in a YAML comment: a line break in a hostile
+// directory name must not start a line of YAML of its own.
 func oneLine(s string) string {
 	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
+		// Control characters, and the breaks YAML also ends a line at:
+		// next line, line separator, paragraph separator.
+		if unicode.IsControl(r) || r == 0x2028 || r == 0x2029 {
 			return ' '
 		}
 		return r

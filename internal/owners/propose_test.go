@@ -128,3 +128,22 @@ func TestProposeOwnerWhereTheSourceHasNone(t *testing.T) {
 		t.Errorf("the proposal should say why it names the owner:\n%s", props[0].Content)
 	}
 }
+
+// A hostile directory name cannot write YAML into the proposal: every path
+// and owner is written on its comment line, whatever breaks it holds.
+func TestProposeHostileNames(t *testing.T) {
+	for _, brk := range []string{"\n", "\r", "\u0085", "\u2028", "\u2029"} {
+		dir := "x" + brk + `owner: "@acme/evil" #`
+		descriptor := &File{Path: dir + "/catalog-info.yaml", Dir: dir, Source: SourceBackstage, Version: 1,
+			Owner: "@acme/bob", Lines: map[string]int{"owner": 5}}
+		root, _ := Parse(FileName, []byte("version: 1\nowner: \"@acme/platform\"\n"))
+		props := Propose(ProposeInput{Paths: []string{dir + "/a.go"}, Units: Build([]*File{root, descriptor}), Today: proposeDay})
+		if len(props) != 1 {
+			t.Fatalf("%q: proposals %v", brk, props)
+		}
+		f, problems := Parse(props[0].Path, props[0].Content)
+		if len(problems) > 0 || f.Owner != "" {
+			t.Errorf("%q: the proposal reads as owner %q (problems %v):\n%s", brk, f.Owner, problems, props[0].Content)
+		}
+	}
+}

@@ -4,9 +4,10 @@ package policy
 
 import (
 	"fmt"
-	"github.com/ownerbot/ownerbot/internal/config"
 	"slices"
 	"strings"
+
+	"github.com/ownerbot/ownerbot/internal/config"
 )
 
 // Severity orders findings; a check fails on those at or above a threshold.

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+
+	"github.com/ownerbot/ownerbot/internal/owners"
 )
 
 // OwnerShare is what one owner holds of a repository.
@@ -89,8 +91,12 @@ func (res *Result) ByOwner() OwnerCoverage {
 			share(u.Owner).Units++
 		}
 	}
-	for _, rbs := range res.Runbooks {
-		for _, r := range rbs {
+	var units []*owners.Unit
+	if res.Units != nil {
+		units = res.Units.Units() // in order: the first spelling of an owner is stable
+	}
+	for _, u := range units {
+		for _, r := range res.Runbooks[u] {
 			c.Runbooks++
 			if r.Owner != "" {
 				share(r.Owner).Runbooks++
@@ -104,7 +110,7 @@ func (res *Result) ByOwner() OwnerCoverage {
 	return c
 }
 
-// Percent is part of Files, from 0 to 100 (100 for an empty tree's zero).
+// Percent is part of Files, from 0 to 100 (0 for an empty tree).
 func (c OwnerCoverage) Percent(part int) float64 {
 	if c.Files == 0 {
 		return 0

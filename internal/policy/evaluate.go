@@ -13,6 +13,8 @@ import (
 	"github.com/ownerbot/ownerbot/internal/config"
 	"github.com/ownerbot/ownerbot/internal/exception"
 	"github.com/ownerbot/ownerbot/internal/owners"
+	"github.com/ownerbot/ownerbot/internal/prow"
+	"github.com/ownerbot/ownerbot/internal/strictyaml"
 )
 
 // A Finding is one problem: which rule, how bad, where, and what to do.
@@ -97,8 +99,13 @@ type Result struct {
 	Units      *owners.Tree
 	Runbooks   map[*owners.Unit][]*UnitRunbook
 	Exceptions *exception.Set // nil when the repository has none
-	Config     config.Config
-	Skipped    []Skip
+	// Prow holds the prow OWNERS files read, by path, and ProwAliases the
+	// root's OWNERS_ALIASES (nil without one): a file's own approvers
+	// (filters) are answered from them.
+	Prow        map[string]*prow.Owners
+	ProwAliases *prow.Aliases
+	Config      config.Config
+	Skipped     []Skip
 	// Paths are the files that were judged: the tree's paths less ignored ones.
 	Paths []string
 
@@ -302,4 +309,33 @@ func plural(n int, word string) string {
 
 func sizeText(n int) string {
 	return fmt.Sprintf("%.2f MiB (%d bytes)", float64(n)/(1<<20), n)
+}
+
+// ProwApprovers returns who prow asks to approve a file: the approvers
+// the nearest prow OWNERS file at or above it gives that very path — its
+// top-level approvers plus those of every filter that matches — aliases
+// expanded, as @logins, and that file's path. A file naming no approver
+// for the path defers to the one above, as prow does, unless it ends
+// inheritance. ok is false when no prow OWNERS file gives the path one.
+func (res *Result) ProwApprovers(file string) (approvers []string, from string, ok bool) {
+	for dir := strictyaml.Dir(file); ; dir = strictyaml.Dir(dir) {
+		name := prow.OwnersFile
+		if dir != "" {
+			name = dir + "/" + prow.OwnersFile
+		}
+		if o := res.Prow[name]; o != nil {
+			for _, n := range res.ProwAliases.Expand(o.For(file).Approvers) {
+				approvers = append(approvers, prow.GitHubHandle(n.Value))
+			}
+			if len(approvers) > 0 {
+				return approvers, name, true
+			}
+			if o.NoParentOwners {
+				return nil, "", false
+			}
+		}
+		if dir == "" {
+			return nil, "", false
+		}
+	}
 }

@@ -44,7 +44,11 @@ func (res *Result) OwnerRefs() []OwnerRef {
 	if res.Units != nil {
 		for _, u := range res.Units.Units() {
 			for _, h := range u.File.Handles {
-				refs = append(refs, OwnerRef{Owner: h.Name, Path: u.File.Path, Line: h.Line, Column: h.Column, Field: h.Field})
+				path := h.Path // the file that names it: a unit may be read from several
+				if path == "" {
+					path = u.File.Path
+				}
+				refs = append(refs, OwnerRef{Owner: h.Name, Path: path, Line: h.Line, Column: h.Column, Field: h.Field})
 			}
 		}
 	}

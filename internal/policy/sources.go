@@ -213,6 +213,7 @@ func readProw(tree Tree, res *Result) ([]*owners.File, error) {
 		aliases, problems = prow.ParseAliases(prow.AliasesFile, data)
 		res.schemaProblems(problems)
 	}
+	res.ProwAliases = aliases
 	var files []*owners.File
 	for _, p := range tree.Paths() {
 		if path.Base(p) != prow.OwnersFile {
@@ -227,6 +228,10 @@ func readProw(tree Tree, res *Result) ([]*owners.File, error) {
 		}
 		o, problems := prow.ParseOwners(p, data)
 		res.schemaProblems(problems)
+		if res.Prow == nil {
+			res.Prow = map[string]*prow.Owners{}
+		}
+		res.Prow[p] = o
 		res.schemaProblems(aliases.Check(o))
 		if f := prowUnit(o, aliases, res.Config.Units.Prow.AliasOwner); f != nil {
 			files = append(files, f)
@@ -259,7 +264,14 @@ func prowUnit(o *prow.Owners, aliases *prow.Aliases, aliasOwner string) *owners.
 	}
 	// The accountable owner: the first approver as written; an alias is a
 	// team when the configuration says which, else its first member.
+	// (The first name that names anyone: an alias with no members does not.)
 	first := written[0]
+	for _, w := range written {
+		if len(aliases.Expand([]prow.Name{w})) > 0 {
+			first = w
+			break
+		}
+	}
 	f.Owner = f.Approvers[0]
 	if aliasOwner != "" && aliases.IsAlias(first.Value) {
 		if team := strings.ReplaceAll(aliasOwner, "{alias}", prow.Key(first.Value)); validOwner(team) {

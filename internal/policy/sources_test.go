@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -180,6 +181,19 @@ func TestProwUnits(t *testing.T) {
 	if u := res.Units.UnitOf("docs/index.md"); u == nil || u.Dir() != "" {
 		t.Errorf("docs/ names no approver, so its files belong to the root unit, not %v", u)
 	}
+	// A file's own approvers follow the filters that match it; a file
+	// naming no approver defers to the one above.
+	for _, tt := range []struct{ path, want, from string }{
+		{"hack/run.sh", "@gina @hank", "hack/OWNERS"},
+		{"hack/notes.md", "@gina", "hack/OWNERS"},
+		{"docs/index.md", "@Alice @bob @carol", "OWNERS"},
+		{"api/types.go", "@erin", "api/OWNERS"},
+	} {
+		got, from, ok := res.ProwApprovers(tt.path)
+		if !ok || strings.Join(got, " ") != tt.want || from != tt.from {
+			t.Errorf("ProwApprovers(%s) = %v from %q (%v), want %s from %s", tt.path, got, from, ok, tt.want, tt.from)
+		}
+	}
 	for _, f := range res.Findings {
 		if strings.HasPrefix(f.Rule, "owners.") && f.Rule != OwnersMismatch {
 			t.Errorf("unexpected %s at %s:%d: %s", f.Rule, f.Path, f.Line, f.Message)
@@ -239,5 +253,49 @@ func TestUnmappedOwnerMattersOnlyWhereUsed(t *testing.T) {
 	}
 	if u := res.Units.UnitOf("lab/x.go"); u.Owner != "@acme/lab" {
 		t.Errorf("lab/ is owned by %q, want the OWNERS.yaml's @acme/lab", u.Owner)
+	}
+}
+
+// A near miss of a rule id in the repository's configuration is answered
+// with the catalogue's id.
+func TestConfigRuleIDSuggestion(t *testing.T) {
+	res := evaluate(t, map[string]string{
+		".github/CODEOWNERS":    "* @acme/all\n",
+		".github/ownerbot.yaml": "rules: {codeowners.unowend: off}\n",
+	})
+	var msgs []string
+	for _, f := range res.Findings {
+		if f.Rule == ConfigInvalid {
+			msgs = append(msgs, f.Message)
+		}
+	}
+	if len(msgs) != 1 || !strings.Contains(msgs[0], `did you mean "codeowners.unowned"?`) {
+		t.Errorf("config.invalid findings = %q, want one suggesting codeowners.unowned", msgs)
+	}
+}
+
+// Every user and team a merged unit names is checked where it is written:
+// the escalation target in the OWNERS.yaml, the owner in the descriptor.
+func TestOwnerRefsOfAMergedUnit(t *testing.T) {
+	res := evaluate(t, map[string]string{
+		".github/CODEOWNERS": "* @acme/platform\n",
+		"OWNERS.yaml":        "version: 1\nowner: \"@acme/platform\"\n",
+		"svc/OWNERS.yaml":    "version: 1\ntier: 3\nescalation: [{after: 14d, to: \"@acme/boss\"}]\n",
+		"svc/catalog-info.yaml": "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: svc\n" +
+			"spec:\n  owner: user:bob\n",
+	})
+	var got []string
+	for _, r := range res.OwnerRefs() {
+		if !r.InCODEOWNERS() {
+			got = append(got, fmt.Sprintf("%s %s:%d:%d %s", r.Owner, r.Path, r.Line, r.Column, r.Field))
+		}
+	}
+	want := []string{
+		"@acme/platform OWNERS.yaml:2:8 owner",
+		"@acme/boss svc/OWNERS.yaml:3:31 escalation.to",
+		"@bob svc/catalog-info.yaml:6:10 owner",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("owner references (-want +got):\n%s", diff)
 	}
 }

@@ -198,7 +198,7 @@ func (c *Checker) Check(ctx context.Context, t Target) (Outcome, error) {
 		return out, err
 	}
 	started := time.Now()
-	baseRes, headRes, err := c.evaluate(co.Dir, baseSHA, head, org)
+	baseRes, headRes, err := c.evaluate(co.Dir, baseSHA, head, org, t.Owner)
 	if err != nil {
 		return out, err
 	}
@@ -349,30 +349,32 @@ func (c *Checker) changedFiles(ctx context.Context, gh *github.Client, t Target,
 
 // evaluate judges head against the merge base of base and head, as GitHub
 // shows the change, with the base's configuration over the organization's.
-func (c *Checker) evaluate(dir, base, head string, org *config.Org) (baseRes, headRes *policy.Result, err error) {
+func (c *Checker) evaluate(dir, base, head string, org *config.Org, owner string) (baseRes, headRes *policy.Result, err error) {
 	mergeBase, err := snapshot.MergeBase(dir, base, head)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: merge base of %s and %s: %w", ErrEvaluation, base, head, err)
 	}
 	now := c.cfg.Now()
-	baseRes, err = evaluateAt(dir, mergeBase, now, nil, org, c.parsed)
+	baseRes, err = evaluateAt(dir, mergeBase, now, nil, org, owner, c.parsed)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: evaluate base %s: %w", ErrEvaluation, mergeBase, err)
 	}
-	headRes, err = evaluateAt(dir, head, now, &baseRes.Config, org, c.parsed)
+	headRes, err = evaluateAt(dir, head, now, &baseRes.Config, org, owner, c.parsed)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: evaluate head %s: %w", ErrEvaluation, head, err)
 	}
 	return baseRes, headRes, nil
 }
 
-func evaluateAt(dir, rev string, now time.Time, cfg *config.Config, org *config.Org, parsed *policy.ParseCache) (*policy.Result, error) {
+// owner is the organization (or user) that holds the repository: the {org}
+// of the configuration's owner templates.
+func evaluateAt(dir, rev string, now time.Time, cfg *config.Config, org *config.Org, owner string, parsed *policy.ParseCache) (*policy.Result, error) {
 	tree, err := snapshot.OpenRef(dir, rev)
 	if err != nil {
 		return nil, err
 	}
 	defer tree.Close()
-	return policy.Evaluate(tree, policy.Options{Now: now, Config: cfg, Org: org, History: tree.ChangeTimes, Parsed: parsed})
+	return policy.Evaluate(tree, policy.Options{Now: now, Config: cfg, Org: org, History: tree.ChangeTimes, Parsed: parsed, Organization: owner})
 }
 
 // isNotFound reports a 404 from the API.

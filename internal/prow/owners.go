@@ -188,39 +188,38 @@ func (r *Roles) add(s Roles) {
 	r.RequiredReviewers = addNames(r.RequiredReviewers, s.RequiredReviewers)
 	r.EmeritusApprovers = addNames(r.EmeritusApprovers, s.EmeritusApprovers)
 	r.EmeritusReviewers = addNames(r.EmeritusReviewers, s.EmeritusReviewers)
-	for _, l := range s.Labels {
-		if !containsString(r.Labels, l) {
-			r.Labels = append(r.Labels, l)
+	if len(s.Labels) > 0 {
+		have := make(map[string]bool, len(r.Labels))
+		for _, l := range r.Labels {
+			have[l] = true
+		}
+		for _, l := range s.Labels {
+			if !have[l] {
+				have[l] = true
+				r.Labels = append(r.Labels, l)
+			}
 		}
 	}
 }
 
+// addNames appends the names of src that dst lacks, compared as prow
+// compares them. A set of dst's keys keeps it linear: a hostile file of
+// tens of thousands of names must not cost their square.
 func addNames(dst, src []Name) []Name {
+	if len(src) == 0 {
+		return dst
+	}
+	have := make(map[string]bool, len(dst)+len(src))
+	for _, n := range dst {
+		have[Key(n.Value)] = true
+	}
 	for _, n := range src {
-		if !containsName(dst, n.Value) {
+		if k := Key(n.Value); !have[k] {
+			have[k] = true
 			dst = append(dst, n)
 		}
 	}
 	return dst
-}
-
-func containsName(names []Name, name string) bool {
-	k := Key(name)
-	for _, n := range names {
-		if Key(n.Value) == k {
-			return true
-		}
-	}
-	return false
-}
-
-func containsString(list []string, s string) bool {
-	for _, l := range list {
-		if l == s {
-			return true
-		}
-	}
-	return false
 }
 
 // ParseOwners reads the OWNERS file at path (repository-relative). It returns

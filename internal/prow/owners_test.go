@@ -500,3 +500,22 @@ func TestFilterSizeLimits(t *testing.T) {
 	}
 	checkProblems(t, problems, want)
 }
+
+// The roles of a file of tens of thousands of names cost time in proportion
+// to the names: prow's comparison through a set, not a scan per name.
+func BenchmarkHostileDirwide(b *testing.B) {
+	var body strings.Builder
+	body.WriteString("approvers:\n")
+	for i := range 20_000 {
+		fmt.Fprintf(&body, "  - u%d\n", i)
+	}
+	o, problems := ParseOwners("OWNERS", []byte(body.String()))
+	if len(problems) > 0 || len(o.Approvers) != 20_000 {
+		b.Fatalf("%d approvers, problems %v", len(o.Approvers), problems[:min(3, len(problems))])
+	}
+	for b.Loop() {
+		if got := len(o.Dirwide().Approvers) + len(o.For("a/b.go").Approvers); got != 40_000 {
+			b.Fatalf("%d approvers", got)
+		}
+	}
+}

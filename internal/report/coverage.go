@@ -136,7 +136,7 @@ func CoverageText(w io.Writer, o Ownership, limit int) error {
 	}
 	line("(shared by several)", itoa(o.SharedFiles), fmt.Sprintf("%.1f%%", pct(o.SharedFiles)), itoa(o.SharedFiles), "", "")
 	line("(unowned)", itoa(o.UnownedFiles), fmt.Sprintf("%.1f%%", pct(o.UnownedFiles)), itoa(o.UnownedFiles), itoa(o.UnownedUnits), "")
-	line("(total)", itoa(o.Files), "100.0%", itoa(o.Files), itoa(o.Units), itoa(o.Runbooks))
+	line("(total)", itoa(o.Files), fmt.Sprintf("%.1f%%", pct(o.Files)), itoa(o.Files), itoa(o.Units), itoa(o.Runbooks))
 	_, err := io.WriteString(w, b.String())
 	return err
 }

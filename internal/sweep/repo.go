@@ -81,7 +81,7 @@ func (s *Sweeper) repo(ctx context.Context, inst int64, gh *github.Client, r *gi
 		return out, err
 	}
 	evaluating := time.Now()
-	res, err := policy.Evaluate(tree, policy.Options{Now: now, Org: org, History: tree.ChangeTimes})
+	res, err := policy.Evaluate(tree, policy.Options{Now: now, Org: org, History: tree.ChangeTimes, Organization: t.owner})
 	if err != nil {
 		return out, fmt.Errorf("evaluate %s: %w", branch, err)
 	}
