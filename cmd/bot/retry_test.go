@@ -25,8 +25,11 @@ func TestServeRetriesAFailedJob(t *testing.T) {
 		ghtest.Fault{Kind: ghtest.FaultStatus, Status: http.StatusBadGateway})
 	pr := s.openPull(t, gh, ghtest.PullSpec{Number: 43, Author: "bob", When: e2eDay.Add(time.Hour),
 		HeadFiles: map[string]string{"pay/api/main.go": "package main // v2\n"}}, "retried-opened")
+	// The job logs that it finished after it published: wait for the line
+	// too, so what is counted below is the job's whole story.
 	eventually(t, s, "the comment and the check run after the job's retry", func() bool {
-		return len(gh.Comments("acme", "mono", 43)) == 1 && len(runsOn(gh, pr.HeadSHA)) == 1
+		return len(gh.Comments("acme", "mono", 43)) == 1 && len(runsOn(gh, pr.HeadSHA)) == 1 &&
+			s.count(t, "webhook job finished", map[string]any{"delivery": "retried-opened", "outcome": "ok"}) == 1
 	})
 
 	reads := gh.CountCalls(func(r ghtest.Request) bool { return r.Operation == "pulls/get" })
