@@ -234,28 +234,25 @@ func orNode(n, fallback *yaml.Node) *yaml.Node {
 	return fallback
 }
 
+// checked decodes a text field whose value must pass valid: it is kept in
+// dst, or reported with the rule it breaks.
+func (e *Entity) checked(d *strictyaml.Decoder, field, noun, rule string, valid func(string) bool, dst *string) func(*yaml.Node) {
+	return func(v *yaml.Node) {
+		e.At[field] = at(v)
+		if s, ok := d.NonEmpty(v, field); ok {
+			if !valid(s) {
+				d.Errorf(v, "%s %s is not %s: %s", field, quote(s), noun, rule)
+				return
+			}
+			*dst = s
+		}
+	}
+}
+
 func (e *Entity) decodeMetadata(d *strictyaml.Decoder, n *yaml.Node) {
 	d.Pick(n, "metadata", map[string]func(*yaml.Node){
-		"name": func(v *yaml.Node) {
-			e.At["metadata.name"] = at(v)
-			if s, ok := d.NonEmpty(v, "metadata.name"); ok {
-				if !validName(s) {
-					d.Errorf(v, "metadata.name %s is not an entity name: %s", quote(s), nameRule)
-					return
-				}
-				e.Name = s
-			}
-		},
-		"namespace": func(v *yaml.Node) {
-			e.At["metadata.namespace"] = at(v)
-			if s, ok := d.NonEmpty(v, "metadata.namespace"); ok {
-				if !validNamespace(s) {
-					d.Errorf(v, "metadata.namespace %s is not a namespace: %s", quote(s), namespaceRule)
-					return
-				}
-				e.Namespace = s
-			}
-		},
+		"name":      e.checked(d, "metadata.name", "an entity name", nameRule, validName, &e.Name),
+		"namespace": e.checked(d, "metadata.namespace", "a namespace", namespaceRule, validNamespace, &e.Namespace),
 		"title": func(v *yaml.Node) {
 			e.At["metadata.title"] = at(v)
 			e.Title, _ = d.String(v, "metadata.title")
